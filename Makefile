@@ -1,0 +1,28 @@
+# newscrawl: `make demo` crawls the bundled demo site offline; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEMO_OUT ?= output/demo
+DEMO_SIZE ?= 80
+
+.PHONY: venv demo test lint clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+demo: venv
+	$(PY) -m newscrawl.demo run --out $(DEMO_OUT) --size $(DEMO_SIZE)
+
+test: venv
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check newscrawl tests
+
+clean:
+	rm -rf output .newscrawl .pytest_cache

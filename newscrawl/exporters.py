@@ -1,0 +1,74 @@
+"""Feed serialisation: one JSON-ready dict per item, and a flat, Excel-safe CSV exporter.
+
+JSON feeds use Scrapy's ``JsonLinesItemExporter``/``JsonItemExporter`` with the field
+serializers declared on ``Article`` (times as ISO 8601 with offset);
+``FEED_EXPORT_ENCODING = "utf-8"`` keeps Korean readable. CSV needs one flat row per
+item: :class:`CsvArticleExporter` joins string lists with ``NEWSCRAWL_CSV_LIST_SEPARATOR``
+(default ``" | "``), writes lists of objects and dicts as JSON, and neutralises
+cells that a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.exporters import CsvItemExporter
+
+from newscrawl.items import article_field_names
+
+DEFAULT_LIST_SEPARATOR = " | "
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_json_value(value: Any) -> Any:
+    """Datetimes -> ISO 8601 strings (offset kept), recursively through lists and dicts."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json_value(v) for v in value]
+    return value
+
+
+def export_dict(item: Any) -> dict[str, Any]:
+    """The item exactly as a JSON feed writes it."""
+    return {k: to_json_value(v) for k, v in ItemAdapter(item).asdict().items()}
+
+
+def excel_safe(cell: str) -> str:
+    """Prefix a quote to cells a spreadsheet would evaluate (CSV formula injection)."""
+    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+
+
+class CsvArticleExporter(CsvItemExporter):
+    """Flat CSV: one header row, one row per item, every cell a string."""
+
+    def __init__(self, file: Any, *, list_separator: str = DEFAULT_LIST_SEPARATOR, **kwargs: Any) -> None:
+        if not kwargs.get("fields_to_export"):
+            # A fixed header: the same columns in every file, whatever the first item holds.
+            kwargs["fields_to_export"] = article_field_names()
+        super().__init__(file, **kwargs)
+        self.list_separator = list_separator
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, file: Any, *args: Any, **kwargs: Any) -> CsvArticleExporter:
+        kwargs.setdefault("list_separator", crawler.settings.get("NEWSCRAWL_CSV_LIST_SEPARATOR", DEFAULT_LIST_SEPARATOR))
+        return cls(file, *args, **kwargs)
+
+    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        return self.flatten(value)
+
+    def flatten(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return excel_safe(self.list_separator.join(value))
+        if isinstance(value, (list, tuple, dict)):
+            return json.dumps(to_json_value(value), ensure_ascii=False, sort_keys=False)
+        return excel_safe(str(value))

@@ -1,0 +1,104 @@
+"""The output schema: one ``Article`` per news article.
+
+Items are attrs classes handled through ``ItemAdapter`` everywhere, so pipelines
+never depend on the item type. Times are aware ``datetime`` objects in the item
+and ISO 8601 strings with offset in every feed (see ``newscrawl.exporters``).
+``newscrawl/schema/article.schema.json`` describes an exported item; a test keeps
+both in sync.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+#: Fields whose value is an aware datetime in the item, an ISO 8601 string in feeds.
+DATETIME_FIELDS = ("published_at", "modified_at", "crawled_at")
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _time_doc(text: str) -> dict[str, object]:
+    # Feed exporters honour a field's "serializer": JSON gets ISO 8601 with the offset.
+    return {"doc": text, "serializer": _iso}
+
+
+@attrs.define(kw_only=True)
+class Article:
+    """One news article, as exported."""
+
+    url: str = attrs.field(metadata=_doc("URL the page was fetched from, as linked (may carry menu codes)."))
+    canonical_url: str | None = attrs.field(
+        default=None,
+        metadata=_doc("URL without menu codes, tracking parameters or fragment; only the article key is kept."),
+    )
+    article_id: str | None = attrs.field(
+        default=None,
+        metadata=_doc("Stable id '<site>:<article key>', e.g. 'news21tongsin:278440'; the same on every URL variant."),
+    )
+    site: str | None = attrs.field(default=None, metadata=_doc("Outlet slug from the catalog, e.g. 'news21tongsin'."))
+    site_name: str | None = attrs.field(default=None, metadata=_doc("Outlet's display name, e.g. '뉴스21 통신'."))
+    section: str | None = attrs.field(
+        default=None, metadata=_doc("Section name from the article page breadcrumb (not the list it was linked from).")
+    )
+    title: str | None = attrs.field(default=None, metadata=_doc("Headline."))
+    subtitles: list[str] = attrs.field(factory=list, metadata=_doc("Sub-headlines shown above the body, in order."))
+    authors: list[str] = attrs.field(
+        factory=list, metadata=_doc("Reporter names only (no desk, title or email), in byline order.")
+    )
+    bylines: list[dict[str, str | None]] = attrs.field(
+        factory=list,
+        metadata=_doc("Structured reporters: objects with 'name', 'desk' (or null) and 'email' (or null)."),
+    )
+    published_at: datetime | None = attrs.field(
+        default=None, metadata=_time_doc("First publication time, ISO 8601 with offset (Korea time +09:00 when the page gives none).")
+    )
+    published_at_raw: str | None = attrs.field(
+        default=None, metadata=_doc("Publication time as shown on the page, label included, e.g. '등록 2023-12-05 09:42:31'.")
+    )
+    modified_at: datetime | None = attrs.field(
+        default=None, metadata=_time_doc("Last modification time, ISO 8601 with offset; null when the page shows none.")
+    )
+    modified_at_raw: str | None = attrs.field(
+        default=None, metadata=_doc("Modification time as shown on the page, label included.")
+    )
+    body: str | None = attrs.field(
+        default=None,
+        metadata=_doc("Plain text, paragraphs separated by one blank line; dateline, captions, bylines and page chrome removed."),
+    )
+    images: list[dict[str, str | None]] = attrs.field(
+        factory=list, metadata=_doc("Images in the body: objects with absolute 'url' and 'caption' (or null).")
+    )
+    language: str | None = attrs.field(default=None, metadata=_doc("BCP 47 language of the text, e.g. 'ko'."))
+    crawled_at: datetime | None = attrs.field(default=None, metadata=_time_doc("When the page was fetched (UTC)."))
+    content_hash: str | None = attrs.field(
+        default=None, metadata=_doc("SHA-256 hex of the normalised body; equal bodies have equal hashes.")
+    )
+    extractor: dict[str, str] = attrs.field(
+        factory=dict,
+        metadata=_doc("Provenance: for each extracted field, the path that produced it, e.g. {'title': 'dada'}."),
+    )
+
+
+def field_docs() -> dict[str, str]:
+    """Field name -> docstring, for the schema test and the README."""
+    return {f.name: f.metadata["doc"] for f in attrs.fields(Article)}
+
+
+def article_field_names() -> list[str]:
+    return [f.name for f in attrs.fields(Article)]
+
+
+def asdict(item: Any) -> dict[str, Any]:
+    """Plain dict of any item type (used by rejects writer and tests)."""
+    from itemadapter import ItemAdapter
+
+    return ItemAdapter(item).asdict()

@@ -1,0 +1,138 @@
+"""Text normalisation: NFC, whitespace, and the content hash.
+
+Every text field goes through :func:`normalize_space`; the body keeps paragraph
+breaks as one blank line (:func:`normalize_body`). ``content_hash`` is computed on
+the normalised body with all whitespace collapsed, so layout changes alone never
+change it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+# Zero-width and BOM characters that editors leak into text.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def normalize_space(text: str | None) -> str:
+    """NFC, invisible characters removed, every whitespace run (incl. NBSP) -> one space."""
+    if not text:
+        return ""
+    return _WS.sub(" ", _INVISIBLE.sub("", nfc(text))).strip()
+
+
+def normalize_body(paragraphs_or_text: str | list[str]) -> str:
+    """Paragraphs normalised and joined by one blank line; empty paragraphs dropped."""
+    if isinstance(paragraphs_or_text, str):
+        paragraphs = re.split(r"\n\s*\n", paragraphs_or_text)
+    else:
+        paragraphs = paragraphs_or_text
+    return "\n\n".join(p for p in (normalize_space(p) for p in paragraphs) if p)
+
+
+def content_hash(body: str | None) -> str:
+    """SHA-256 hex of the body with whitespace collapsed (layout-insensitive)."""
+    return hashlib.sha256(normalize_space(body).encode("utf-8")).hexdigest()
+
+
+# --- Boilerplate rules -------------------------------------------------------------
+# Rules are data: (name, action, pattern). Each paragraph of a body is tested against
+# every rule; ``drop`` removes the paragraph, ``cut`` removes it and everything after
+# (related-article and most-read lists end the article). Patterns are anchored on the
+# whole paragraph so a sentence that merely mentions a word is never lost.
+
+
+class Rule:
+    __slots__ = ("action", "max_len", "name", "pattern")
+
+    def __init__(self, name: str, action: str, pattern: str, max_len: int = 300) -> None:
+        if action not in {"drop", "cut"}:
+            raise ValueError(f"unknown rule action {action!r}")
+        self.name, self.action, self.max_len = name, action, max_len
+        self.pattern = re.compile(pattern, re.IGNORECASE)
+
+    def matches(self, paragraph: str) -> bool:
+        return len(paragraph) <= self.max_len and self.pattern.search(paragraph) is not None
+
+
+BOILERPLATE_RULES: tuple[Rule, ...] = (
+    Rule("copyright", "drop",
+         r"^[<\[(〈《]?\s*(저작권자|copyright|ⓒ|©|\(c\))|무단\s*전재|재배포\s*금지|all rights reserved"),
+    Rule("related", "cut",
+         r"^[\[<【〈]?\s*(관련\s*기사|관련\s*뉴스|(가장\s*)?많이\s*(본|읽은)\s*(뉴스|기사)|인기\s*기사|추천\s*기사)"
+         r"\s*(더보기)?\s*[\]>】〉]?$"),
+    Rule("promo", "drop", r"^\s*[▶☞►▷]"),
+    Rule("chrome", "drop",
+         r"^(기사\s*메일전송|기사\s*수정|기사\s*삭제|목록\s*바로가기|인쇄|이전\s*기사\s*보기(\s*다음\s*기사\s*보기)?|"
+         r"다음\s*기사\s*보기|모바일\s*버전\s*바로가기|더보기|공유하기|스크랩|글씨\s*크게|글씨\s*작게|"
+         r"기사\s*공유하기|URL\s*복사|카카오톡|페이스북|트위터|네이버\s*밴드|\d+)$"),
+)
+
+
+class CleanedBody:
+    """Result of :func:`clean_paragraphs`: kept paragraphs and what was learned on the way."""
+
+    __slots__ = ("dateline_bylines", "paragraphs", "removed", "trailer")
+
+    def __init__(self) -> None:
+        self.paragraphs: list[str] = []
+        self.dateline_bylines: list = []  # list[Byline]
+        self.trailer: tuple[str, str] | None = None  # (name, email) from an email trailer
+        self.removed: list[str] = []  # rule names that fired, for stats
+
+
+def _one_pass(paras: list[str], rules: tuple[Rule, ...], out: CleanedBody) -> list[str]:
+    from newscrawl.parsing.bylines import find_email_trailer, parse_dateline
+
+    kept: list[str] = []
+    for para in paras:
+        rule = next((r for r in rules if r.matches(para)), None)
+        if rule is None:
+            kept.append(para)
+            continue
+        out.removed.append(rule.name)
+        if rule.action == "cut":
+            break
+    if kept:
+        _outlet, bylines, rest = parse_dateline(kept[0])
+        if bylines or rest != kept[0]:
+            out.dateline_bylines = out.dateline_bylines or list(bylines)
+            out.removed.append("dateline")
+            rest = normalize_space(rest)
+            if rest:
+                kept[0] = rest
+            else:
+                kept.pop(0)
+    # Reporter e-mail trailers close the article ("홍길동 기자 hong@x.kr").
+    while kept:
+        trailer = find_email_trailer(kept[-1])
+        if trailer is None:
+            break
+        out.trailer = out.trailer or trailer
+        out.removed.append("email_trailer")
+        kept.pop()
+    return kept
+
+
+def clean_paragraphs(paragraphs: list[str], rules: tuple[Rule, ...] = BOILERPLATE_RULES) -> CleanedBody:
+    """Normalise paragraphs, apply ``rules``, strip the leading dateline and trailing reporter/email line.
+
+    Runs to a fixpoint (a dateline can hide behind a promo line, a promo behind a
+    dateline), so cleaning is idempotent: ``clean(clean(x)) == clean(x)``.
+    """
+    out = CleanedBody()
+    paras = [p for p in (normalize_space(p) for p in paragraphs) if p]
+    for _ in range(10):
+        cleaned = _one_pass(paras, rules, out)
+        if cleaned == paras:
+            break
+        paras = cleaned
+    out.paragraphs = paras
+    return out

@@ -1,0 +1,48 @@
+"""newscrawl defaults: polite on the real web, UTF-8 feeds, clean -> validate -> dedupe.
+
+Every option of our own is prefixed ``NEWSCRAWL_`` and documented in the README
+("Settings"); spider arguments (``-a since=...``) override the matching setting.
+"""
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+
+# --- Politeness (real web) ---------------------------------------------------------------
+#: Where site owners can read what this crawler is and how to reach its operator.
+NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
+USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- Pipelines and feeds -----------------------------------------------------------------
+ITEM_PIPELINES = {
+    "newscrawl.pipelines.clean.CleanPipeline": 100,
+    "newscrawl.pipelines.validate.ValidatePipeline": 200,
+    "newscrawl.pipelines.dedupe.DedupePipeline": 300,
+}
+FEED_EXPORT_ENCODING = "utf-8"  # without it JSON escapes Korean as \uXXXX
+FEED_EXPORTERS = {"csv": "newscrawl.exporters.CsvArticleExporter"}
+EXTENSIONS = {"newscrawl.extensions.CrawlSummary": 500}
+
+# --- newscrawl options (see README "Settings") -------------------------------------------
+NEWSCRAWL_MAX_PAGES = 0  # list pages per section, 0 = no limit
+NEWSCRAWL_SINCE = None  # YYYY-MM-DD or ISO datetime; Korea time when no offset
+NEWSCRAWL_REQUIRED_FIELDS = ["url", "title", "body", "published_at"]
+NEWSCRAWL_MIN_BODY_CHARS = 50
+NEWSCRAWL_REJECTS_URI = "output/%(name)s/rejects.jsonl"
+NEWSCRAWL_REJECTS_OVERWRITE = False
+NEWSCRAWL_CSV_LIST_SEPARATOR = " | "
+NEWSCRAWL_SUMMARY_ENABLED = True
+
+LOG_LEVEL = "INFO"

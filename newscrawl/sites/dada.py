@@ -1,0 +1,152 @@
+"""다다미디어 PHP CMS (뉴스21 통신 and peers).
+
+URLs: list ``/news/list.php?mcode=CODE&page=N``, article ``/news/view.php?idx=N``
+(``mcode`` only records the menu a link came from). Selectors follow the markup of
+the seed page (``../shared/docs/SITES.md`` §1); every field falls back to metadata
+through :class:`~newscrawl.pages.article.ArticlePage`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from newscrawl.pages.article import ArticlePage
+from newscrawl.pages.section import ListEntry, SectionLink, SectionPage
+from newscrawl.parsing.bylines import Byline, parse_byline
+from newscrawl.parsing.dates import parse_datetime, parse_labelled
+from newscrawl.parsing.text import normalize_space
+from newscrawl.parsing.urls import query_param
+
+FAMILY = "dada"
+ARTICLE_KEY = "idx"
+ARTICLE_PATHS = ("/news/view.php", "/m/view.php")
+#: Menu codes of real sections ('m48qmuj', 'm101sc2a'); other list.php links (best-of lists) are not sections.
+MCODE_RE = re.compile(r"^m\d{2,3}[0-9a-z]{4}$")
+
+
+def list_url(base_url: str, section: str, page: int = 1) -> str:
+    query = {"mcode": section} if page <= 1 else {"mcode": section, "page": page}
+    return f"{base_url.rstrip('/')}/news/list.php?{urlencode(query)}"
+
+
+def home_url(base_url: str) -> str:
+    return base_url.rstrip("/") + "/"
+
+
+def article_key(url: str) -> str | None:
+    """The ``idx`` of an article URL, or None for any other URL."""
+    from urllib.parse import urlsplit
+
+    if not urlsplit(url).path.endswith(ARTICLE_PATHS):
+        return None
+    key = query_param(url, ARTICLE_KEY)
+    return key if key and key.isdigit() else None
+
+
+class DadaArticlePage(ArticlePage):
+    family = FAMILY
+    article_key_param = ARTICLE_KEY
+
+    def is_article(self) -> bool:
+        return bool(self.sel.css(".article-head-title"))
+
+    def key(self) -> str | None:
+        return article_key(self.response.url)
+
+    def family_title(self) -> str | None:
+        return self.text(".article-head-title")
+
+    def family_section(self) -> str | None:
+        names = [normalize_space(t) for t in self.sel.css(".article-head-nav a::text").getall()]
+        names = [n for n in names if n and n != "홈"]
+        return names[-1] if names else None
+
+    def family_subtitles(self) -> list[str]:
+        return [s for s in (normalize_space(" ".join(li.css("::text").getall()))
+                            for li in self.sel.css("#viewContent ul.subj li")) if s]
+
+    def _info_items(self) -> list[str]:
+        return [s for s in (normalize_space(" ".join(li.css("::text").getall()))
+                            for li in self.sel.css("ul.info-text li")) if s]
+
+    def family_dates(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
+        published = modified = None
+        for text in self._info_items():
+            labelled = parse_labelled(text)
+            if labelled is None:
+                continue
+            if labelled.kind == "modified":
+                modified = modified or (text, labelled.value)
+            elif labelled.kind == "published":
+                published = published or (text, labelled.value)
+        return published, modified
+
+    def family_bylines(self) -> list[Byline]:
+        found: list[Byline] = []
+        for text in self._info_items():
+            if parse_datetime(text) is not None:
+                continue
+            found.extend(parse_byline(text))
+        return found
+
+    def family_body_element(self) -> Any:
+        for css in ("#viewContent .fr-view", "div.viewContentWrap #viewContent", "#viewContent"):
+            nodes = self.sel.css(css)
+            if nodes:
+                return nodes[0].root
+        return None
+
+    def body_skip_classes(self) -> tuple[str, ...]:
+        return ("subj", "article-like", "article-util", "article-prev-next", "article-edit")
+
+
+class DadaSectionPage(SectionPage):
+    def entries(self) -> list[ListEntry]:
+        rows = self.sel.css("div.basicList dl, div.basicList li")
+        out: list[ListEntry] = []
+        seen: set[str] = set()
+        for row in rows:
+            href = row.css('dt.title a::attr(href), a[href*="view.php?idx="]::attr(href)').get()
+            if not href:
+                continue
+            url = self.response.urljoin(href)
+            key = article_key(url)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            title = normalize_space(" ".join(row.css("dt.title a::text, dt a::text").getall())) or None
+            raw_date = row.css("dd.registDate::text").get()
+            out.append(ListEntry(url=url, key=key, title=title, date=parse_datetime(raw_date) if raw_date else None))
+        return out
+
+    def current_page(self) -> int:
+        page = query_param(self.response.url, "page")
+        return int(page) if page and page.isdigit() else 1
+
+    def next_page_url(self) -> str | None:
+        mcode = query_param(self.response.url, "mcode")
+        wanted = self.current_page() + 1
+        for href in self.sel.css(".paging a::attr(href), .pagination a::attr(href)").getall():
+            url = self.response.urljoin(href)
+            page = query_param(url, "page")
+            if page == str(wanted) and query_param(url, "mcode") == mcode:
+                return url
+        return None
+
+    def sections(self) -> list[SectionLink]:
+        out: dict[str, SectionLink] = {}
+        for a in self.sel.css('a[href*="list.php?mcode="]'):
+            url = self.response.urljoin(a.attrib["href"])
+            code = query_param(url, "mcode")
+            if not code or not MCODE_RE.match(code) or code in out or query_param(url, "page") not in (None, "1"):
+                continue
+            out[code] = SectionLink(code=code, name=normalize_space(" ".join(a.css("::text").getall())) or None,
+                                    url=url)
+        return list(out.values())
+
+
+ArticlePageClass = DadaArticlePage
+SectionPageClass = DadaSectionPage

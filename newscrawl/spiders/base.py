@@ -1,0 +1,189 @@
+"""NewsSpider: sections -> paginated lists -> article pages, for any site family.
+
+The spider decides *what to fetch* and contains no field selectors: list and article
+pages come from the outlet's family module (``newscrawl.sites.<family>``).
+
+Spider arguments (``-a name=value``) override the matching settings:
+
+``base_url``   crawl a copy of the outlet at another address (e.g. the local demo)
+``sections``   comma-separated section codes; default: the catalog's, else the home page menu
+``max_pages``  list pages per section at most (``NEWSCRAWL_MAX_PAGES``, 0 = no limit)
+``since``      YYYY-MM-DD or ISO datetime (Korea time when no offset): stop paginating at
+               older lists and skip older articles (``NEWSCRAWL_SINCE``)
+
+Stats: ``newscrawl/sections``, ``newscrawl/lists/...``, ``newscrawl/links/...``,
+``newscrawl/pages/...``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+
+from newscrawl.items import Article
+from newscrawl.pages.article import NotAnArticle
+from newscrawl.parsing.dates import KST, parse_datetime
+from newscrawl.sites import SiteConfig, family_module
+
+logger = logging.getLogger(__name__)
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """'2024-03-01' or '2024-03-01T12:00:00+09:00' -> aware datetime (Korea time by default)."""
+    if value in (None, ""):
+        return None
+    dt = parse_datetime(str(value), default_tz=KST)
+    if dt is None:
+        raise ValueError(f"since={value!r} is not a date: use YYYY-MM-DD or an ISO 8601 datetime")
+    return dt
+
+
+def parse_positive_int(name: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} is not a whole number") from None
+    if number < 0:
+        raise ValueError(f"{name}={value!r} must be 0 (no limit) or more")
+    return number
+
+
+class NewsSpider(scrapy.Spider):
+    """Base of every outlet spider; subclasses set ``name`` and ``site``."""
+
+    site: SiteConfig
+
+    def __init__(
+        self,
+        *args: Any,
+        base_url: str | None = None,
+        sections: str | None = None,
+        max_pages: str | int | None = None,
+        since: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if base_url:
+            if not base_url.startswith(("http://", "https://")):
+                raise ValueError(f"base_url={base_url!r} must start with http:// or https://")
+            self.site = self.site.with_base_url(base_url)
+        self.family = family_module(self.site.family)
+        self.allowed_domains = list(self.site.domains)
+        self._arg_sections = [s.strip() for s in sections.split(",") if s.strip()] if sections else None
+        self._arg_max_pages = max_pages
+        self._arg_since = since
+        self.max_pages = 0
+        self.since: datetime | None = None
+        self.seen_keys: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        max_pages = spider._arg_max_pages if spider._arg_max_pages is not None else settings.get("NEWSCRAWL_MAX_PAGES")
+        spider.max_pages = parse_positive_int("max_pages", max_pages or 0)
+        spider.since = parse_since(spider._arg_since if spider._arg_since is not None else settings.get("NEWSCRAWL_SINCE"))
+        return spider
+
+    # -- crawl plan -------------------------------------------------------------------
+    def section_codes(self) -> list[str] | None:
+        return self._arg_sections or (list(self.site.sections) or None)
+
+    async def start(self) -> AsyncIterator[Any]:
+        codes = self.section_codes()
+        logger.info("crawling %s (%s) at %s; sections=%s max_pages=%s since=%s", self.name, self.site.family,
+                     self.site.base_url, ",".join(codes) if codes else "from home page menu", self.max_pages or "all",
+                     self.since.isoformat() if self.since else "-")
+        if codes:
+            for request in self._section_requests(codes):
+                yield request
+        else:
+            yield scrapy.Request(self.family.home_url(self.site.base_url), callback=self.parse_home)
+
+    def _section_requests(self, codes: list[str]) -> Iterator[scrapy.Request]:
+        self.crawler.stats.set_value("newscrawl/sections", len(codes))
+        for code in codes:
+            yield scrapy.Request(self.family.list_url(self.site.base_url, code, 1), callback=self.parse_list,
+                                 cb_kwargs={"section": code, "page": 1})
+
+    def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            logger.error("home page %s is not HTML; pass -a sections=CODE,... instead", response.url)
+            return
+        found = self.family.SectionPageClass(response, self.site).sections()
+        if not found:
+            self.crawler.stats.inc_value("newscrawl/sections/none_found")
+            logger.error("no section links found on %s; pass -a sections=CODE,... instead", response.url)
+            return
+        logger.info("discovered %d sections: %s", len(found), ", ".join(f"{s.code}({s.name})" for s in found))
+        yield from self._section_requests([s.code for s in found])
+
+    def parse_list(self, response: Response, section: str, page: int) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        stats.inc_value("newscrawl/lists/pages")
+        if not isinstance(response, TextResponse):
+            stats.inc_value("newscrawl/lists/not_html")
+            logger.warning("list page %s is not HTML", response.url)
+            return
+        listing = self.family.SectionPageClass(response, self.site)
+        entries = listing.entries()
+        if not entries:
+            stats.inc_value("newscrawl/lists/empty")
+            logger.info("section %s page %d lists no article: end of section", section, page)
+            return
+        fresh = 0
+        for entry in entries:
+            if self.since and entry.date and entry.date < self.since.replace(hour=0, minute=0, second=0):
+                stats.inc_value("newscrawl/links/older_than_since")
+                continue
+            fresh += 1
+            if entry.key in self.seen_keys:
+                # Same article under another menu code (or listed twice): fetched once.
+                stats.inc_value("newscrawl/links/duplicate")
+                continue
+            self.seen_keys.add(entry.key)
+            stats.inc_value("newscrawl/links/new")
+            yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
+        logger.debug("section %s page %d: %d links, %d in window", section, page, len(entries), fresh)
+        if fresh == 0:
+            stats.inc_value("newscrawl/lists/stopped_since")
+            logger.info("section %s page %d is older than since=%s: end of section", section, page,
+                        self.since.date() if self.since else "-")
+            return
+        if self.max_pages and page >= self.max_pages:
+            stats.inc_value("newscrawl/lists/stopped_max_pages")
+            return
+        next_url = listing.next_page_url()
+        if next_url:
+            yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"section": section, "page": page + 1})
+
+    def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article]:
+        stats = self.crawler.stats
+        if not isinstance(response, TextResponse):
+            stats.inc_value("newscrawl/pages/not_html")
+            logger.warning("article %s is not HTML (%s)", response.url, response.headers.get("Content-Type"))
+            return
+        page = self.family.ArticlePageClass(response, self.site)
+        try:
+            item = page.to_item()
+        except NotAnArticle:
+            stats.inc_value("newscrawl/pages/not_article")
+            logger.info("not an article page (deleted?): %s", response.url)
+            return
+        except Exception as exc:  # a broken page must not stop the crawl; the reject keeps the evidence
+            stats.inc_value("newscrawl/pages/extract_error")
+            logger.exception("extraction failed on %s", response.url)
+            yield Article(url=response.url, site=self.site.slug, site_name=self.site.name,
+                          extractor={"error": f"{type(exc).__name__}: {exc}"})
+            return
+        if self.since and item.published_at and item.published_at < self.since:
+            stats.inc_value("newscrawl/pages/older_than_since")
+            return
+        stats.inc_value("newscrawl/pages/articles")
+        yield item

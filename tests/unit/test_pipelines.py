@@ -1,0 +1,122 @@
+"""Pipelines on their own: clean, validate (+ rejects file), dedupe, with real Scrapy stats."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from newscrawl.items import Article
+from newscrawl.parsing.dates import KST
+from newscrawl.pipelines.clean import CleanPipeline, clean_article
+from newscrawl.pipelines.dedupe import DedupePipeline
+from newscrawl.pipelines.validate import ValidatePipeline, validate_article
+
+BODY = "한빛시는 5일 시청 대회의실에서 청년 정책 토론회를 열었다고 밝혔다.\n\n토론회에는 청년 100여 명이 참석했다."
+
+
+def article(**kw: object) -> Article:
+    fields: dict = {
+        "url": "http://x.kr/news/view.php?idx=1", "article_id": "x:1", "title": "제목", "body": BODY,
+        "published_at": datetime(2024, 3, 5, 9, 42, 31, tzinfo=KST),
+    }
+    fields.update(kw)
+    return Article(**fields)
+
+
+def test_clean_article_merges_dateline_and_trailer_into_bylines() -> None:
+    item = article(
+        title="  제목\xa0 ",
+        subtitles=[" 부제 ", "", "제목"],
+        bylines=[{"name": "김하늘", "desk": "사회부", "email": None}],
+        body="[뉴스21 통신=김하늘 사회부기자] 첫 문단이다.\n\n둘째 문단이다.\n\n김하늘 기자 sky@example.kr",
+    )
+    removed = clean_article(item)
+    assert item.title == "제목"
+    assert item.subtitles == ["부제"]
+    assert item.body == "첫 문단이다.\n\n둘째 문단이다."
+    assert item.bylines == [{"name": "김하늘", "desk": "사회부", "email": "sky@example.kr"}]
+    assert item.authors == ["김하늘"]
+    assert item.content_hash and len(item.content_hash) == 64
+    assert set(removed) >= {"dateline", "email_trailer"}
+
+
+def test_clean_pipeline_counts_rules() -> None:
+    crawler = get_crawler()
+    pipe = CleanPipeline.from_crawler(crawler)
+    pipe.process_item(article(body="▶ 더보기\n\n" + BODY))
+    assert crawler.stats.get_value("newscrawl/clean/promo") == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"title": None}, "missing:title"),
+        ({"body": ""}, "missing:body"),
+        ({"published_at": None}, "missing:published_at"),
+        ({"body": "짧다."}, "body_too_short"),
+        ({"modified_at": datetime(2024, 3, 5, 9, 0, tzinfo=KST)}, "modified_before_published"),
+        ({"published_at": datetime(2024, 3, 5, 9, 0)}, "naive_datetime:published_at"),
+        ({"extractor": {"error": "ValueError: boom"}}, "extract_error"),
+    ],
+)
+def test_validate_reasons(changes: dict, reason: str) -> None:
+    assert reason in validate_article(article(**changes))
+
+
+def test_valid_item_passes() -> None:
+    assert validate_article(article(modified_at=datetime(2024, 3, 5, 1, 0, tzinfo=UTC))) == []
+    assert validate_article(article(published_at=datetime(2024, 3, 5, 0, 42, tzinfo=timezone(timedelta(0))))) == []
+
+
+def test_validate_pipeline_writes_rejects_with_reason(tmp_path: Path) -> None:
+    rejects = tmp_path / "out" / "rejects.jsonl"
+    crawler = get_crawler(settings_dict={"NEWSCRAWL_REJECTS_URI": str(rejects), "NEWSCRAWL_MIN_BODY_CHARS": 20})
+    pipe = ValidatePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    good = article()
+    assert pipe.process_item(good) is good
+    with pytest.raises(DropItem):
+        pipe.process_item(article(article_id="x:2", title=None, body="짧은 본문"))
+    pipe.close_spider()
+    records = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
+    assert len(records) == 1
+    assert records[0]["article_id"] == "x:2"
+    assert records[0]["reject_reason"] == "missing:title,body_too_short"
+    assert records[0]["published_at"] == "2024-03-05T09:42:31+09:00"
+    assert "\\u" not in rejects.read_text("utf-8")
+    stats = crawler.stats
+    assert stats.get_value("newscrawl/rejects/total") == 1
+    assert stats.get_value("newscrawl/rejects/missing:title") == 1
+    assert stats.get_value("newscrawl/rejects/body_too_short") == 1
+
+
+def test_rejects_file_is_appended_by_default(tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    for run in range(2):
+        crawler = get_crawler(settings_dict={"NEWSCRAWL_REJECTS_URI": str(rejects)})
+        pipe = ValidatePipeline.from_crawler(crawler)
+        pipe.open_spider()
+        with pytest.raises(DropItem):
+            pipe.process_item(article(article_id=f"x:{run}", title=None))
+        pipe.close_spider()
+    assert len(rejects.read_text("utf-8").splitlines()) == 2
+
+
+def test_dedupe_drops_same_id_and_same_body() -> None:
+    crawler = get_crawler()
+    pipe = DedupePipeline.from_crawler(crawler)
+    first = article(content_hash="a" * 64)
+    assert pipe.process_item(first) is first
+    with pytest.raises(DropItem):
+        pipe.process_item(article(content_hash="b" * 64))  # same article_id
+    with pytest.raises(DropItem):
+        pipe.process_item(article(article_id="x:9", content_hash="a" * 64))  # same body
+    other = article(article_id="x:3", content_hash="c" * 64)
+    assert pipe.process_item(other) is other
+    assert crawler.stats.get_value("newscrawl/dedupe/article_id") == 1
+    assert crawler.stats.get_value("newscrawl/dedupe/content_hash") == 1

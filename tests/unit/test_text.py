@@ -1,0 +1,104 @@
+"""Cleaning rules: each rule, the dateline and trailer, and idempotency (property test)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newscrawl.parsing.text import (
+    BOILERPLATE_RULES,
+    clean_paragraphs,
+    content_hash,
+    normalize_body,
+    normalize_space,
+)
+
+LEAD = "한빛시는 5일 시청 대회의실에서 청년 정책 토론회를 열었다고 밝혔다."
+
+
+def test_normalize_space_nfc_nbsp_zero_width() -> None:
+    decomposed = unicodedata.normalize("NFD", "한빛시")
+    assert normalize_space(f"  {decomposed}\xa0\u200b청년\t\n정책 ") == "한빛시 청년 정책"
+
+
+def test_normalize_body_keeps_paragraphs() -> None:
+    assert normalize_body("가  나\n\n\n\n다\n라") == "가 나\n\n다 라"
+    assert normalize_body(["  ", "가", "", "나"]) == "가\n\n나"
+
+
+def test_content_hash_ignores_layout_only() -> None:
+    assert content_hash("가 나\n\n다") == content_hash("가  나 다")
+    assert content_hash("가 나") != content_hash("가 다")
+    assert len(content_hash("가")) == 64
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "rule"),
+    [
+        ("저작권자 © 뉴스21 통신 무단전재 및 재배포 금지", "copyright"),
+        ("<저작권자(c) 한빛일보, 무단 전재-재배포, AI 학습 및 활용 금지>", "copyright"),
+        ("Copyright ⓒ 뉴스21 통신. All rights reserved.", "copyright"),
+        ("▶ 한빛시 소식 더 보기", "promo"),
+        ("☞ 제보하기", "promo"),
+        ("기사 메일전송", "chrome"),
+        ("목록 바로가기", "chrome"),
+        ("이전 기사 보기 다음 기사 보기", "chrome"),
+        ("0", "chrome"),
+    ],
+)
+def test_drop_rules(paragraph: str, rule: str) -> None:
+    cleaned = clean_paragraphs([LEAD, paragraph, "마지막 문단이다."])
+    assert cleaned.paragraphs == [LEAD, "마지막 문단이다."]
+    assert rule in cleaned.removed
+
+
+@pytest.mark.parametrize("marker", ["관련기사", "[관련기사]", "많이 본 뉴스", "가장 많이 본 뉴스", "인기기사"])
+def test_related_blocks_cut_the_rest(marker: str) -> None:
+    cleaned = clean_paragraphs([LEAD, marker, "다른 기사 제목 1", "다른 기사 제목 2"])
+    assert cleaned.paragraphs == [LEAD]
+    assert "related" in cleaned.removed
+
+
+def test_sentences_that_mention_rule_words_are_kept() -> None:
+    text = "시는 관련기사에 나온 내용과 달리 인쇄 비용을 줄이고 많이 본 뉴스 목록을 분석했다고 설명했다."
+    assert clean_paragraphs([LEAD, text]).paragraphs == [LEAD, text]
+
+
+def test_dateline_removed_and_reporter_kept() -> None:
+    cleaned = clean_paragraphs([f"[뉴스21 통신=김하늘 경기남부사회2부기자] {LEAD}", "둘째 문단."])
+    assert cleaned.paragraphs == [LEAD, "둘째 문단."]
+    assert [b.name for b in cleaned.dateline_bylines] == ["김하늘"]
+
+
+def test_dateline_alone_in_its_paragraph() -> None:
+    cleaned = clean_paragraphs(["[뉴스21 통신=김하늘 기자]", LEAD])
+    assert cleaned.paragraphs == [LEAD]
+
+
+def test_email_trailer_removed() -> None:
+    cleaned = clean_paragraphs([LEAD, "김하늘 기자 sky@example.kr"])
+    assert cleaned.paragraphs == [LEAD]
+    assert cleaned.trailer == ("김하늘", "sky@example.kr")
+
+
+def test_rules_are_data() -> None:
+    assert {r.name for r in BOILERPLATE_RULES} >= {"copyright", "related", "promo", "chrome"}
+    assert all(r.action in {"drop", "cut"} for r in BOILERPLATE_RULES)
+
+
+paragraph = st.one_of(
+    st.lists(st.sampled_from([*"가나다라 마바사\xa0\n.,▶[]=©기자관련", "관련기사", "기자 a@b.kr", "김하늘"]),
+             max_size=12).map("".join),
+    st.sampled_from([LEAD, "[뉴스21 통신=김하늘 기자] " + LEAD, "관련기사", "▶ 더보기", "저작권자 © 무단전재 금지",
+                     "김하늘 기자 sky@example.kr", "0", ""]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(paragraph, max_size=8))
+def test_cleaning_is_idempotent(paragraphs: list[str]) -> None:
+    once = clean_paragraphs(paragraphs).paragraphs
+    assert clean_paragraphs(once).paragraphs == once
