@@ -20,6 +20,8 @@ from scrapy.exporters import CsvItemExporter
 from newscrawl.items import article_field_names
 
 DEFAULT_LIST_SEPARATOR = " | "
+#: Fields of objects: always a JSON cell in CSV ("[]" when empty), so readers can json.loads every row.
+JSON_FIELDS = frozenset({"bylines", "images", "extractor"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -60,6 +62,8 @@ class CsvArticleExporter(CsvItemExporter):
         return cls(file, *args, **kwargs)
 
     def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        if name in JSON_FIELDS:
+            return json.dumps(to_json_value(value if value is not None else []), ensure_ascii=False)
         return self.flatten(value)
 
     def flatten(self, value: Any) -> str:

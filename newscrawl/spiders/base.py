@@ -137,12 +137,13 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value("newscrawl/lists/empty")
             logger.info("section %s page %d lists no article: end of section", section, page)
             return
-        fresh = 0
+        cutoff = self.since.replace(hour=0, minute=0, second=0) if self.since else None
+        older = 0
         for entry in entries:
-            if self.since and entry.date and entry.date < self.since.replace(hour=0, minute=0, second=0):
+            if cutoff and entry.date and entry.date < cutoff:
+                older += 1
                 stats.inc_value("newscrawl/links/older_than_since")
                 continue
-            fresh += 1
             if entry.key in self.seen_keys:
                 # Same article under another menu code (or listed twice): fetched once.
                 stats.inc_value("newscrawl/links/duplicate")
@@ -150,10 +151,10 @@ class NewsSpider(scrapy.Spider):
             self.seen_keys.add(entry.key)
             stats.inc_value("newscrawl/links/new")
             yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
-        logger.debug("section %s page %d: %d links, %d in window", section, page, len(entries), fresh)
-        if fresh == 0:
+        if older:
+            # Lists are newest first: once a page reaches past `since`, later pages are older still.
             stats.inc_value("newscrawl/lists/stopped_since")
-            logger.info("section %s page %d is older than since=%s: end of section", section, page,
+            logger.info("section %s page %d reaches past since=%s: end of section", section, page,
                         self.since.date() if self.since else "-")
             return
         if self.max_pages and page >= self.max_pages:

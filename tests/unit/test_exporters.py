@@ -55,6 +55,7 @@ def test_csv_is_flat_with_fixed_header_and_excel_safe_cells() -> None:
     assert row["published_at"] == "2024-03-05T09:42:31+09:00"
     assert row["body"] == "첫 문단.\n\n둘째 문단."
     assert rows[1]["title"] == "" and rows[1]["authors"] == ""
+    assert json.loads(rows[1]["bylines"]) == [] and json.loads(rows[1]["extractor"]) == {}
 
 
 def test_excel_safe() -> None:

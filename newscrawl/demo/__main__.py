@@ -1,0 +1,98 @@
+"""CLI of the demo outlet: ``serve`` it on 127.0.0.1, or print its ground ``truth`` as JSONL.
+
+``serve`` prints exactly one line, ``demo serving http://HOST:PORT (size=N)``, once the
+socket listens (tests parse it to learn the port chosen for ``--port 0``), then serves
+until SIGTERM/SIGINT and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+
+from newscrawl.demo.content import DemoSite
+from newscrawl.demo.server import make_server
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8021"
+
+
+def _site_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", type=int, default=80,
+                        help="number of articles, idx 1001..1000+SIZE (min 60; default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=21, help="content seed (default: %(default)s)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.demo",
+        description="Deterministic offline copy of the 뉴스21 통신 news site (다다미디어 CMS markup).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the demo site over HTTP until SIGTERM/SIGINT")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8021, help="port; 0 picks a free one (default: %(default)s)")
+    _site_args(serve)
+    serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
+
+    # Parsed by newscrawl.demo.run itself (main() hands it the remaining arguments); listed here for --help.
+    sub.add_parser("run", add_help=False, help="serve, crawl with scrapy and compare the feeds with the truth "
+                   "(see: run --help)")
+
+    truth = sub.add_parser("truth", help="write the expected crawl result, one JSON record per article")
+    _site_args(truth)
+    truth.add_argument("--base-url", default=DEFAULT_BASE_URL,
+                       help="base URL the crawler will use; prefixes canonical and image URLs (default: %(default)s)")
+    truth.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout)")
+    return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    server = make_server(DemoSite(args.size, args.seed), args.host, args.port, verbose=args.verbose)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() blocks until serve_forever returns, so it must not run on the serving thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"demo serving {server.base_url} (size={args.size})", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+    return 0
+
+
+def cmd_truth(args: argparse.Namespace) -> int:
+    site = DemoSite(args.size, args.seed)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        for record in site.truth(args.base_url):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"]:  # `make demo`: owned by newscrawl.demo.run, which has its own options
+        from newscrawl.demo import run
+
+        return run.main(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        return cmd_serve(args) if args.command == "serve" else cmd_truth(args)
+    except ValueError as exc:  # e.g. --size below the minimum
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""HTTP server of the demo outlet: standard library only, one thread per connection.
+
+Routes mirror the real CMS (``/news/list.php``, ``/news/view.php``, ``/m/view.php``)
+plus ``/robots.txt``, tiny JPEGs under ``/data/photos/`` and ``/__demo/stats``, a JSON
+request counter per kind of path so tests can assert how much a crawl fetched
+(``/__demo/stats?reset=1`` zeroes it; stats requests are not counted).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from newscrawl.demo import render
+from newscrawl.demo.content import SECTIONS_BY_CODE, DemoSite
+
+ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\n"
+#: Path kinds counted by /__demo/stats.
+STAT_KINDS = ("home", "list", "view", "mobile", "robots", "image", "other")
+
+_PHOTO_PATH = re.compile(r"^/data/photos/\d{4}/\d{2}/\d+_\d+\.jpg$")
+_HOST_OK = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+def _tiny_jpeg() -> bytes:
+    """A valid 8x8 mid-grey baseline JPEG (~130 bytes), built by hand to avoid an image library.
+
+    One 8x8 block whose DCT is all zero: DC difference 0 and EOB, each coded with a
+    one-entry Huffman table as the single bit '0'.
+    """
+    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    dqt = b"\xff\xdb\x00\x43\x00" + b"\x01" * 64
+    sof0 = b"\xff\xc0\x00\x0b\x08\x00\x08\x00\x08\x01\x01\x11\x00"
+    one_code = b"\x01" + b"\x00" * 15 + b"\x00"  # one code of length 1, symbol 0x00
+    dht = b"\xff\xc4\x00\x14\x00" + one_code + b"\xff\xc4\x00\x14\x10" + one_code
+    sos = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
+    scan = b"\x3f"  # bits '0' (DC diff 0) '0' (EOB), padded with ones
+    return b"\xff\xd8" + app0 + dqt + sof0 + dht + sos + scan + b"\xff\xd9"
+
+
+TINY_JPEG = _tiny_jpeg()
+
+
+class RequestStats:
+    """Thread-safe counters per path kind."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts = dict.fromkeys(STAT_KINDS, 0)
+
+    def hit(self, kind: str) -> None:
+        with self._lock:
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            counts = dict(self._counts)
+        counts["total"] = sum(counts.values())
+        return counts
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts = dict.fromkeys(STAT_KINDS, 0)
+
+
+class DemoServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that carries the site, the stats and the verbosity."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], site: DemoSite, *, verbose: bool = False) -> None:
+        self.site = site
+        self.verbose = verbose
+        self.stats = RequestStats()
+        super().__init__(address, DemoHandler)
+
+    @property
+    def base_url(self) -> str:
+        """URL of the listening socket (for ``--port 0`` this has the real port)."""
+        host, port = self.server_address[:2]
+        host = str(host)
+        return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+class DemoHandler(BaseHTTPRequestHandler):
+    """Routes one request; every page is rendered on demand (O(page) work)."""
+
+    server: DemoServer
+    server_version = "Apache"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        if self.server.verbose:
+            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+    # -- plumbing -----------------------------------------------------------
+
+    def _base_url(self) -> str:
+        """Own base URL from the Host header, so canonical URLs match what the client used."""
+        host = self.headers.get("Host", "")
+        if host and _HOST_OK.match(host):
+            return f"http://{host}"
+        return self.server.base_url
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _html(self, html: str, status: int = HTTPStatus.OK) -> None:
+        self._send(status, html.encode("utf-8"), "text/html; charset=utf-8")
+
+    def _not_found(self, kind: str = "other") -> None:
+        self.server.stats.hit(kind)
+        self._html(render.render_not_found(), HTTPStatus.NOT_FOUND)
+
+    def _redirect(self, location: str) -> None:
+        self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/html; charset=utf-8", {"Location": location})
+
+    # -- routes -------------------------------------------------------------
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        path = parts.path
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        site = self.server.site
+        stats = self.server.stats
+
+        if path == "/__demo/stats":
+            if query.get("reset"):
+                stats.reset()
+            self._send(HTTPStatus.OK, json.dumps(stats.snapshot()).encode(), "application/json")
+        elif path == "/":
+            stats.hit("home")
+            self._html(render.render_home(site))
+        elif path == "/robots.txt":
+            stats.hit("robots")
+            self._send(HTTPStatus.OK, ROBOTS_TXT.encode(), "text/plain; charset=utf-8")
+        elif path == "/news/list.php":
+            section = SECTIONS_BY_CODE.get(query.get("mcode", ""))
+            if section is None:
+                return self._not_found("list")
+            stats.hit("list")
+            page = _int(query.get("page"), default=1)
+            self._html(render.render_list(site, section, max(page, 1)))
+        elif path == "/news/view.php":
+            article = site.article(_int(query.get("idx"), default=0))
+            if article is None:
+                return self._not_found("view")
+            stats.hit("view")
+            if article.deleted:
+                self._html(render.render_deleted())
+            else:
+                self._html(render.render_article(site, article, self._base_url()))
+        elif path in ("/m", "/m/", "/m/view.php"):
+            stats.hit("mobile")
+            idx = _int(query.get("idx"), default=0)
+            target = f"/news/view.php?idx={idx}" if path == "/m/view.php" and site.exists(idx) else "/"
+            self._redirect(self._base_url() + target)
+        elif _PHOTO_PATH.match(path):
+            stats.hit("image")
+            self._send(HTTPStatus.OK, TINY_JPEG, "image/jpeg")
+        else:
+            self._not_found()
+        return None
+
+
+def _int(value: str | None, default: int) -> int:
+    """PHP-like leniency: a missing or malformed number means the default."""
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def make_server(site: DemoSite, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> DemoServer:
+    """Bind (port 0 = any free port) without serving yet; ``server.base_url`` has the real port."""
+    return DemoServer((host, port), site, verbose=verbose)
+
+
+@contextmanager
+def serve_in_thread(site: DemoSite | None = None, host: str = "127.0.0.1", port: int = 0,
+                    *, verbose: bool = False) -> Iterator[DemoServer]:
+    """Run the demo in a background thread for the duration of a ``with`` block (tests, benchmarks)."""
+    server = make_server(site or DemoSite(), host, port, verbose=verbose)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

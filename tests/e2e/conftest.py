@@ -1,0 +1,78 @@
+"""Fixtures for end-to-end tests: a demo server on a free loopback port, and `scrapy crawl` runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newscrawl.demo.run import PROJECT_ROOT, crawl_command, read_jsonl, start_server
+
+DEMO_SIZE = 80
+
+
+class Demo:
+    def __init__(self, base_url: str, size: int) -> None:
+        self.base_url = base_url
+        self.size = size
+
+    def stats(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.base_url}/__demo/stats", timeout=10) as resp:
+            return json.load(resp)
+
+    def truth(self) -> list[dict]:
+        from newscrawl.demo.content import DemoSite
+
+        return list(DemoSite(size=self.size).truth(self.base_url))
+
+
+class CrawlResult:
+    def __init__(self, out: Path, returncode: int, log: str) -> None:
+        self.out = out
+        self.returncode = returncode
+        self.log = log
+        self.items = read_jsonl(out / "articles.jsonl")
+        self.rejects = read_jsonl(out / "rejects.jsonl")
+        line = next((x for x in log.splitlines() if "newscrawl summary" in x), "")
+        self.summary_line = line
+
+    def stat(self, name: str) -> int:
+        """A stat from Scrapy's final stats dump in the log (0 when absent)."""
+        import re
+
+        m = re.search(rf"'{re.escape(name)}': (\d+)", self.log)
+        return int(m.group(1)) if m else 0
+
+
+def run_crawl(base_url: str, out: Path, *extra: str) -> CrawlResult:
+    out.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(crawl_command(base_url, out, list(extra)), cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    return CrawlResult(out, proc.returncode, proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def demo() -> Iterator[Demo]:
+    server, base_url = start_server(DEMO_SIZE)
+    try:
+        yield Demo(base_url, DEMO_SIZE)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def full_crawl(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """One full crawl of the demo, shared by the tests that only read its feeds."""
+    result = run_crawl(demo.base_url, tmp_path_factory.mktemp("full"))
+    assert result.returncode == 0, result.log[-3000:]
+    return result
+
+
+__all__ = ["PROJECT_ROOT", "CrawlResult", "Demo", "run_crawl", "sys"]
