@@ -7,6 +7,7 @@ Every option of our own is prefixed ``NEWSCRAWL_`` and documented in the README
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
+COMMANDS_MODULE = "newscrawl.commands"
 
 # --- Politeness (real web) ---------------------------------------------------------------
 #: Where site owners can read what this crawler is and how to reach its operator.

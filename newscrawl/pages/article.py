@@ -1,28 +1,49 @@
 """ArticlePage: one response in, one ``Article`` out.
 
 A page is a pure function of the response and the outlet's ``SiteConfig``: no
-crawler, no settings, no I/O, so it is tested on saved HTML files. A family
-subclass overrides the ``family_*`` methods with its selectors; each field falls
-back, in order, to the family selector and then to page metadata (OpenGraph,
-``article:*`` meta, ``<title>``), so one broken selector degrades a field, never the
-crawl. ``extractor`` records which path produced each field.
+crawler, no settings, no I/O, so it is tested on saved HTML files. Each field is
+tried along one chain, cheapest and most specific first:
+
+1. family selectors (``family_*`` methods overridden by a CMS family),
+2. JSON-LD (``NewsArticle`` and friends, ``@graph``, lists),
+3. OpenGraph / ``article:*`` / other meta tags,
+4. labels visible in the page (``입력 2023.12.05 09:42``, ``홍길동 기자``),
+5. main-text extraction (trafilatura) for the body.
+
+One broken selector degrades a field, never the crawl; ``extractor`` records which
+step produced each field.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from parsel import Selector
 from scrapy.http import TextResponse
 
 from newscrawl.items import Article
+from newscrawl.parsing import jsonld
 from newscrawl.parsing.bylines import Byline, parse_byline
-from newscrawl.parsing.dates import parse_datetime
+from newscrawl.parsing.dates import find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
+from newscrawl.parsing.maintext import main_text
 from newscrawl.parsing.text import normalize_space
-from newscrawl.parsing.urls import article_id, canonical_url
+from newscrawl.parsing.urls import article_id, canonical_url, query_param
 from newscrawl.sites import SiteConfig
+
+PUBLISHED_META = ("article:published_time", "og:article:published_time", "article:published", "published_time",
+                  "pubdate", "publishdate", "publish-date", "date", "dc.date.issued", "dc.date", "dcterms.created",
+                  "sailthru.date", "parsely-pub-date", "datePublished", "og:published_time", "article.published",
+                  "cXenseParse:recs:publishtime", "nv:date")
+MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time", "dateModified",
+                 "last-modified", "dcterms.modified", "article.updated")
+AUTHOR_META = ("article:author", "author", "dable:author", "byl", "parsely-author", "sailthru.author",
+               "dc.creator", "citation_author", "og:article:author")
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
+_HANGUL = re.compile(r"[가-힣]")
 
 
 class NotAnArticle(Exception):
@@ -42,12 +63,25 @@ class ArticlePage:
 
     # -- helpers ------------------------------------------------------------------
     def meta(self, *names: str) -> str | None:
-        """First non-empty <meta property|name=...> content among ``names``."""
+        """First non-empty <meta property|name|itemprop=...> content among ``names`` (case-insensitive)."""
+        found = self._meta_index
         for name in names:
-            value = self.sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').get()
-            if value and value.strip():
-                return normalize_space(value)
+            value = found.get(name.lower())
+            if value:
+                return value
         return None
+
+    @cached_property
+    def _meta_index(self) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for node in self.sel.xpath("//meta[@content]"):
+            key = node.attrib.get("property") or node.attrib.get("name") or node.attrib.get("itemprop")
+            value = normalize_space(node.attrib.get("content"))
+            if key and value:
+                index.setdefault(key.lower(), value)
+        for node in self.sel.xpath("//*[@itemprop='datePublished' or @itemprop='dateModified'][@datetime]"):
+            index.setdefault(node.attrib["itemprop"].lower(), node.attrib["datetime"])
+        return index
 
     def text(self, css: str) -> str | None:
         node = self.sel.css(css)
@@ -63,14 +97,22 @@ class ArticlePage:
                 return value
         return None
 
+    @cached_property
+    def ld(self) -> dict[str, Any]:
+        """The page's JSON-LD article object ({} when none)."""
+        return jsonld.article_object(self.sel.xpath('//script[@type="application/ld+json"]/text()').getall())
+
+    @cached_property
+    def is_korean(self) -> bool:
+        lang = (self.sel.xpath("/html/@lang").get() or self.site.language or "").lower()
+        return lang.startswith("ko") or bool(_HANGUL.search(self.meta("og:title") or ""))
+
     # -- family hooks (override in subclasses) ------------------------------------------
     def is_article(self) -> bool:
-        return bool(self.meta("og:title") or self.sel.css("title::text").get())
+        return bool(self.meta("og:title") or self.ld or self.sel.css("title::text").get())
 
     def key(self) -> str | None:
         if self.article_key_param:
-            from newscrawl.parsing.urls import query_param
-
             return query_param(self.response.url, self.article_key_param)
         return None
 
@@ -97,10 +139,53 @@ class ArticlePage:
     def body_skip_classes(self) -> tuple[str, ...]:
         return ()
 
+    # -- generic candidates --------------------------------------------------------------
+    def site_names(self) -> set[str]:
+        names = {self.site.name, self.meta("og:site_name"), jsonld.text_value((self.ld.get("publisher") or {}).get(
+            "name") if isinstance(self.ld.get("publisher"), dict) else None)}
+        return {normalize_space(n).casefold() for n in names if n}
+
+    def strip_site_name(self, title: str | None) -> str | None:
+        """'Headline | Site' -> 'Headline' when one side is the site's name."""
+        if not title:
+            return None
+        title = normalize_space(title)
+        parts = _TITLE_SEPARATORS.split(title)
+        if len(parts) > 1:
+            names = self.site_names()
+            host = (self.site.slug or "").casefold()
+            kept = [p for p in parts if p.casefold() not in names and p.casefold() != host
+                    and not any(n and n in p.casefold() and len(p) <= len(n) + 6 for n in names)]
+            if kept and len(kept) < len(parts):
+                return normalize_space(title[: title.find(kept[-1]) + len(kept[-1])][title.find(kept[0]):])
+        return title
+
+    def h1(self) -> str | None:
+        for text in self.sel.css("h1").xpath("normalize-space(string())").getall():
+            text = normalize_space(text)
+            if len(text) >= 5:
+                return text
+        return None
+
+    def visible_dates(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
+        """Labelled dates (입력/등록/수정 ...) shown in the page, outside scripts and lists of other articles."""
+        published = modified = None
+        texts = self.sel.xpath(
+            "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)"
+            " and not(ancestor::li[.//a and not(ancestor::*[contains(@class,'info')])])]").getall()
+        blob = normalize_space(" ".join(t for t in texts if len(t) < 200 and re.search(r"\d", t) or len(t) < 20))
+        for found in find_dates(blob):
+            if found.kind == "published" and published is None:
+                published = (found.raw, found.value)
+            elif found.kind == "modified" and modified is None:
+                modified = (found.raw, found.value)
+            if published and modified:
+                break
+        return published, modified
+
     # -- fields ---------------------------------------------------------------------
     def canonical(self) -> str:
-        key = self.key()
-        if key is not None and self.article_key_param:
+        if self.article_key_param and self.key() is not None:
             return canonical_url(self.response.url, keep=(self.article_key_param,), base_url=self.site.base_url)
         link = self.sel.css('link[rel="canonical"]::attr(href)').get()
         return canonical_url(self.response.urljoin(link) if link else self.response.url)
@@ -109,31 +194,44 @@ class ArticlePage:
         return self._pick(
             "title",
             (self.family, self.family_title()),
-            ("meta:og", self.meta("og:title", "twitter:title")),
-            ("html:title", normalize_space(self.sel.css("title::text").get())),
+            ("jsonld", normalize_space(jsonld.text_value(self.ld.get("headline")))),
+            ("meta:og", self.strip_site_name(self.meta("og:title", "twitter:title"))),
+            ("html:h1", self.h1()),
+            ("html:title", self.strip_site_name(self.sel.css("title::text").get())),
         )
 
     def section(self) -> str | None:
-        return self._pick("section", (self.family, self.family_section()), ("meta", self.meta("article:section")))
+        return self._pick("section", (self.family, self.family_section()), ("meta", self.meta("article:section")),
+                          ("jsonld", jsonld.text_value(self.ld.get("articleSection"))))
+
+    def _dated(self, raw: str | None) -> tuple[str, datetime] | None:
+        value = parse_datetime(raw) if raw else None
+        return (raw, value) if raw and value else None
 
     def dates(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
-        published, modified = self.family_dates()
-        if published:
-            self.provenance["published_at"] = self.family
+        fam_pub, fam_mod = self.family_dates()
+        candidates_pub: list[tuple[str, tuple[str, datetime] | None]] = [(self.family, fam_pub)]
+        candidates_mod: list[tuple[str, tuple[str, datetime] | None]] = [(self.family, fam_mod)]
+        ld_pub = self._dated(jsonld.text_value(self.ld.get("datePublished")) or
+                             jsonld.text_value(self.ld.get("dateCreated")))
+        ld_mod = self._dated(jsonld.text_value(self.ld.get("dateModified")))
+        meta_pub = self._dated(self.meta(*PUBLISHED_META))
+        meta_mod = self._dated(self.meta(*MODIFIED_META))
+        machine_pub = [("jsonld", ld_pub), ("meta", meta_pub)]
+        machine_mod = [("jsonld", ld_mod), ("meta", meta_mod)]
+        if self.is_korean:
+            # Korean pages show the time readers see next to the headline; metadata is often the
+            # CMS's internal time. Visible labels first (see ../shared/corpus/README.md).
+            vis_pub, vis_mod = self.visible_dates()
+            candidates_pub += [("visible", vis_pub), *machine_pub]
+            candidates_mod += [("visible", vis_mod), *machine_mod]
         else:
-            raw = self.meta("article:published_time", "og:article:published_time", "pubdate", "date")
-            value = parse_datetime(raw) if raw else None
-            if raw and value:
-                published = (raw, value)
-                self.provenance["published_at"] = "meta"
-        if modified:
-            self.provenance["modified_at"] = self.family
-        else:
-            raw = self.meta("article:modified_time", "og:updated_time")
-            value = parse_datetime(raw) if raw else None
-            if raw and value:
-                modified = (raw, value)
-                self.provenance["modified_at"] = "meta"
+            candidates_pub += machine_pub
+            candidates_mod += machine_mod
+        published = self._pick("published_at", *candidates_pub)
+        if published is None and not self.is_korean:
+            published = self._pick("published_at", ("visible", self.visible_dates()[0]))
+        modified = self._pick("modified_at", *candidates_mod)
         return published, modified
 
     def bylines(self) -> list[Byline]:
@@ -141,23 +239,37 @@ class ArticlePage:
         if found:
             self.provenance["authors"] = self.family
             return found
-        author = self.meta("article:author", "author", "dable:author")
+        ld_names = jsonld.person_names(self.ld.get("author"))
+        if ld_names:
+            found = [b for name in ld_names for b in (parse_byline(name) or [Byline(name=name)])]
+            if found:
+                self.provenance["authors"] = "jsonld"
+                return found
+        author = self.meta(*AUTHOR_META)
         if author and not author.startswith("http"):
-            found = parse_byline(author)
+            found = parse_byline(author) or ([Byline(name=author)] if not self.is_korean and len(author) < 60 else [])
             if found:
                 self.provenance["authors"] = "meta"
         return found
 
     def body(self) -> tuple[list[str], list[dict[str, str | None]]]:
         element = self.family_body_element()
-        if element is None:
-            return [], []
-        parts = body_parts(element, self.response.url, self.body_skip_classes())
-        if parts.paragraphs:
-            self.provenance["body"] = self.family
-        if parts.images:
-            self.provenance["images"] = self.family
-        return parts.paragraphs, parts.images
+        if element is not None:
+            parts = body_parts(element, self.response.url, self.body_skip_classes())
+            if parts.paragraphs:
+                self.provenance["body"] = self.family
+                if parts.images:
+                    self.provenance["images"] = self.family
+                return parts.paragraphs, parts.images
+        paragraphs = main_text(self.sel.root, self.response.url)
+        if paragraphs:
+            self.provenance["body"] = "maintext"
+            return paragraphs, []
+        article_body = jsonld.text_value(self.ld.get("articleBody"))
+        if article_body:
+            self.provenance["body"] = "jsonld"
+            return [p for p in re.split(r"\n\s*\n|\r\n", article_body) if p.strip()], []
+        return [], []
 
     def to_item(self) -> Article:
         """The article as extracted, before cleaning (``newscrawl.pipelines.clean``)."""

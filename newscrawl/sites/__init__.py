@@ -74,7 +74,8 @@ def load_catalog(path: Path = CATALOG_PATH) -> dict[str, SiteConfig]:
     return outlets
 
 
-FAMILIES = {"dada": "newscrawl.sites.dada"}
+#: Family modules, in the order their URL patterns are tried by :func:`resolve`; generic last.
+FAMILIES = {"dada": "newscrawl.sites.dada", "generic": "newscrawl.sites.generic"}
 
 
 def family_module(family: str) -> ModuleType:
@@ -82,3 +83,27 @@ def family_module(family: str) -> ModuleType:
         return importlib.import_module(FAMILIES[family])
     except KeyError:
         raise CatalogError(f"unknown site family {family!r}; known: {', '.join(sorted(FAMILIES))}") from None
+
+
+def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def resolve(url: str, catalog: dict[str, SiteConfig] | None = None) -> SiteConfig:
+    """The outlet and family for ``url``: a catalog outlet by domain, else a family by URL
+    pattern (an outlet not in the catalog yet), else the generic extractor."""
+    from urllib.parse import urlsplit
+
+    from newscrawl.parsing.urls import host_of
+
+    host = host_of(url)
+    outlets = load_catalog() if catalog is None else catalog
+    for site in outlets.values():
+        if _host_matches(host, tuple(d.removeprefix("www.") for d in site.domains)):
+            return site
+    parts = urlsplit(url)
+    base_url = f"{parts.scheme}://{parts.netloc}"
+    for family in FAMILIES:
+        if family != "generic" and family_module(family).matches_url(url):
+            return SiteConfig(slug=host, name=host, family=family, base_url=base_url, domains=(host,))
+    return SiteConfig(slug=host, name=host, family="generic", base_url=base_url, domains=(host,))

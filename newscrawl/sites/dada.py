@@ -46,6 +46,11 @@ def article_key(url: str) -> str | None:
     return key if key and key.isdigit() else None
 
 
+def matches_url(url: str) -> bool:
+    """Whether ``url`` looks like an article of this CMS (``/news/view.php?idx=N``)."""
+    return article_key(url) is not None
+
+
 class DadaArticlePage(ArticlePage):
     family = FAMILY
     article_key_param = ARTICLE_KEY
