@@ -35,9 +35,13 @@ ITEM_PIPELINES = {
 FEED_EXPORT_ENCODING = "utf-8"  # without it JSON escapes Korean as \uXXXX
 FEED_EXPORTERS = {"csv": "newscrawl.exporters.CsvArticleExporter"}
 EXTENSIONS = {"newscrawl.extensions.CrawlSummary": 500}
+# Charset repair runs after decompression (HttpCompressionMiddleware, 590) and before anything
+# reads the text (MetaRefreshMiddleware, 580): process_response goes from high to low numbers.
+DOWNLOADER_MIDDLEWARES = {"newscrawl.middlewares.CharsetRepairMiddleware": 585}
 
 # --- newscrawl options (see README "Settings") -------------------------------------------
 NEWSCRAWL_MAX_PAGES = 0  # list pages per section, 0 = no limit
+NEWSCRAWL_MAX_ARTICLES = 0  # article pages the `articles` spider requests, 0 = no limit
 NEWSCRAWL_SINCE = None  # YYYY-MM-DD or ISO datetime; Korea time when no offset
 NEWSCRAWL_REQUIRED_FIELDS = ["url", "title", "body", "published_at"]
 NEWSCRAWL_MIN_BODY_CHARS = 50
@@ -45,5 +49,6 @@ NEWSCRAWL_REJECTS_URI = "output/%(name)s/rejects.jsonl"
 NEWSCRAWL_REJECTS_OVERWRITE = False
 NEWSCRAWL_CSV_LIST_SEPARATOR = " | "
 NEWSCRAWL_SUMMARY_ENABLED = True
+NEWSCRAWL_CHARSET_REPAIR_ENABLED = True  # re-decode pages whose declared charset is wrong
 
 LOG_LEVEL = "INFO"

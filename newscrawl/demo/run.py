@@ -45,11 +45,15 @@ def start_server(size: int, seed: int | None = None) -> tuple[subprocess.Popen[s
     raise RuntimeError("demo server did not start (no 'demo serving' line)")
 
 
-def crawl_command(base_url: str, out: Path, extra: list[str] | None = None) -> list[str]:
-    """The `scrapy crawl` command line used by the demo and the end-to-end tests."""
+def crawl_command(base_url: str | None, out: Path, extra: list[str] | None = None,
+                  spider: str = "news21tongsin") -> list[str]:
+    """The `scrapy crawl` command line used by the demo and the end-to-end tests.
+
+    ``base_url=None`` for a spider that takes no ``base_url`` (``articles``: its input lists the URLs).
+    """
     return [
-        sys.executable, "-m", "scrapy", "crawl", "news21tongsin",
-        "-a", f"base_url={base_url}",
+        sys.executable, "-m", "scrapy", "crawl", spider,
+        *(["-a", f"base_url={base_url}"] if base_url else []),
         "-O", str(out / "articles.jsonl"),
         "-O", str(out / "articles.csv"),
         "-s", f"NEWSCRAWL_REJECTS_URI={out / 'rejects.jsonl'}",

@@ -26,12 +26,12 @@ from scrapy.http import TextResponse
 
 from newscrawl.items import Article
 from newscrawl.parsing import jsonld
-from newscrawl.parsing.bylines import Byline, parse_byline
+from newscrawl.parsing.bylines import Byline, parse_byline, split_person_names
 from newscrawl.parsing.dates import find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.maintext import main_text
 from newscrawl.parsing.text import normalize_space
-from newscrawl.parsing.urls import article_id, canonical_url, query_param
+from newscrawl.parsing.urls import article_id, canonical_url, host_of, query_param
 from newscrawl.sites import SiteConfig
 
 PUBLISHED_META = ("article:published_time", "og:article:published_time", "article:published", "published_time",
@@ -42,7 +42,23 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modifie
                  "last-modified", "dcterms.modified", "article.updated")
 AUTHOR_META = ("article:author", "author", "dable:author", "byl", "parsely-author", "sailthru.author",
                "dc.creator", "citation_author", "og:article:author")
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+|\s*[|｜]\s*")
+#: Last " - Site" / " | Site" / "ㅣSite" part of a title.
+_TITLE_TAIL = re.compile(r"(?P<sep>\s+[|\-–—:·»/]\s+|\s*[|｜ㅣ]\s*|\s*::\s*|：)(?P<tail>[^|｜ㅣ]{1,60})$")
+_TITLE_HEAD = re.compile(r"^(?P<head>[^|｜ㅣ]{1,40}?)(?:\s+[|\-–—:»]\s+|\s*[|｜ㅣ]\s*)")
+_SECTION_TAIL = re.compile(r"-[가-힣A-Za-z]{1,6}$")
+_TITLE_SEP_START = re.compile(r"^\s*(?:[|\-–—:·»ㅣ｜/：]|::)\s*")
+#: An <h1> that is the site's logo or name, not the headline.
+_LOGO_XPATH = (
+    "ancestor-or-self::*[contains(@class,'logo') or contains(@id,'logo') or contains(@id,'site-title')"
+    " or contains(@class,'site-title') or contains(@class,'site-name') or contains(@class,'brand')]"
+    " | ancestor-or-self::a[@href='/' or @href='./'] | .//a[@href='/' or @href='./']"
+)
+_BYLINE_XPATH = ("//*[contains(@class,'byline') or contains(@class,'author') or contains(@class,'writer')"
+                 " or contains(@class,'reporter')][not(ancestor::footer)][not(ancestor::aside)]")
+#: Two to four capitalised words (optionally with a title like Dr.): a person, not a desk.
+_PERSON_NAME = re.compile(r"^(?:(?:Dr|Prof|Mag)\.\s+)?[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+){1,3}$")
+#: Outlet-like words (a title part ending in one is a site name).
+_OUTLET_TAIL = re.compile(r"(뉴스|일보|신문|방송|통신|미디어|타임스|경제|닷컴|\.com|\.de|\.co\.kr|\.kr|online|news)$")
 _HANGUL = re.compile(r"[가-힣]")
 
 
@@ -141,31 +157,86 @@ class ArticlePage:
 
     # -- generic candidates --------------------------------------------------------------
     def site_names(self) -> set[str]:
-        names = {self.site.name, self.meta("og:site_name"), jsonld.text_value((self.ld.get("publisher") or {}).get(
-            "name") if isinstance(self.ld.get("publisher"), dict) else None)}
-        return {normalize_space(n).casefold() for n in names if n}
+        """Names the outlet goes by: catalog name, og:site_name, JSON-LD publisher, host labels."""
+        publisher = self.ld.get("publisher")
+        names = {self.site.name, self.meta("og:site_name", "application-name", "twitter:site"),
+                 jsonld.text_value(publisher.get("name")) if isinstance(publisher, dict) else None}
+        host = host_of(self.response.url)
+        labels = host.split(".")
+        names |= {host, labels[0] if labels else None, ".".join(labels[:-1]) if len(labels) > 1 else None}
+        return {normalize_space(n).casefold().lstrip("@") for n in names if n}
+
+    def _is_site_part(self, part: str, names: set[str]) -> bool:
+        folded = normalize_space(part).casefold()
+        if not folded:
+            return True
+        squashed = folded.replace(" ", "")
+        for name in names:
+            if len(name) < 2:
+                continue
+            if folded == name or squashed == name.replace(" ", ""):
+                return True
+            # "머니투데이 뉴스", "Golem.de", "Mirror Online": the name plus a short generic tail.
+            if (name in folded or name.replace(" ", "") in squashed) and len(folded) <= len(name) + 8:
+                return True
+        return bool(_OUTLET_TAIL.search(folded)) and len(folded) <= 12 and " " not in folded.strip()
 
     def strip_site_name(self, title: str | None) -> str | None:
-        """'Headline | Site' -> 'Headline' when one side is the site's name."""
+        """'Headline | Site', 'Headline - Site', 'Headline-섹션ㅣ사이트' -> 'Headline'."""
         if not title:
             return None
         title = normalize_space(title)
-        parts = _TITLE_SEPARATORS.split(title)
-        if len(parts) > 1:
-            names = self.site_names()
-            host = (self.site.slug or "").casefold()
-            kept = [p for p in parts if p.casefold() not in names and p.casefold() != host
-                    and not any(n and n in p.casefold() and len(p) <= len(n) + 6 for n in names)]
-            if kept and len(kept) < len(parts):
-                return normalize_space(title[: title.find(kept[-1]) + len(kept[-1])][title.find(kept[0]):])
-        return title
+        names = self.site_names()
+        for _ in range(3):  # "Headline - Section | Site": peel up to three trailing parts
+            match = _TITLE_TAIL.search(title)
+            if not match or not self._is_site_part(match.group("tail"), names) or match.start() < len(title) // 3:
+                break
+            title = title[: match.start()].rstrip()
+            # A short section name glued before the site part ("…커졌다-정치ㅣ한국일보").
+            section = _SECTION_TAIL.search(title)
+            if section and match.group("sep").strip() in {"ㅣ", "|", "｜"}:
+                title = title[: section.start()].rstrip()
+        head = _TITLE_HEAD.match(title)
+        if head and self._is_site_part(head.group("head"), names):
+            title = title[head.end():]
+        return title or None
 
     def h1(self) -> str | None:
-        for text in self.sel.css("h1").xpath("normalize-space(string())").getall():
-            text = normalize_space(text)
-            if len(text) >= 5:
+        """The first substantial <h1> that is not the site logo."""
+        names = self.site_names()
+        for node in self.sel.css("h1"):
+            if node.xpath(_LOGO_XPATH):
+                continue
+            text = normalize_space(node.xpath("normalize-space(string())").get())
+            if len(text) >= 5 and not self._is_site_part(text, names):
                 return text
         return None
+
+    def title(self) -> str | None:
+        family = self.family_title()
+        if family:
+            self.provenance["title"] = self.family
+            return family
+        candidates = [
+            ("jsonld", normalize_space(jsonld.text_value(self.ld.get("headline"))) or None),
+            ("meta:og", self.strip_site_name(self.meta("og:title", "twitter:title"))),
+            ("html:h1", self.h1()),
+            ("html:title", self.strip_site_name(self.sel.css("title::text").get())),
+        ]
+        source, title = next(((s, t) for s, t in candidates if t), ("", None))
+        og, h1 = candidates[1][1], candidates[2][1]
+        if og and og == h1:
+            # The headline readers see, confirmed by og:title, beats an SEO headline in JSON-LD.
+            source, title = "html:h1", h1
+        if title is None:
+            return None
+        # "Headline - Site" in one source, "Headline" in another: the shorter is the headline.
+        for other_source, other in candidates:
+            if other and other != title and title.startswith(other) and _TITLE_SEP_START.match(title[len(other):]) \
+                    and len(title) - len(other) < 0.6 * len(title):
+                source, title = other_source, other
+        self.provenance["title"] = source
+        return title
 
     def visible_dates(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
         """Labelled dates (입력/등록/수정 ...) shown in the page, outside scripts and lists of other articles."""
@@ -189,16 +260,6 @@ class ArticlePage:
             return canonical_url(self.response.url, keep=(self.article_key_param,), base_url=self.site.base_url)
         link = self.sel.css('link[rel="canonical"]::attr(href)').get()
         return canonical_url(self.response.urljoin(link) if link else self.response.url)
-
-    def title(self) -> str | None:
-        return self._pick(
-            "title",
-            (self.family, self.family_title()),
-            ("jsonld", normalize_space(jsonld.text_value(self.ld.get("headline")))),
-            ("meta:og", self.strip_site_name(self.meta("og:title", "twitter:title"))),
-            ("html:h1", self.h1()),
-            ("html:title", self.strip_site_name(self.sel.css("title::text").get())),
-        )
 
     def section(self) -> str | None:
         return self._pick("section", (self.family, self.family_section()), ("meta", self.meta("article:section")),
@@ -234,23 +295,74 @@ class ArticlePage:
         modified = self._pick("modified_at", *candidates_mod)
         return published, modified
 
+    @cached_property
+    def ld_index(self) -> dict[str, dict[str, Any]]:
+        return jsonld.index_by_id(jsonld.objects(self.sel.xpath('//script[@type="application/ld+json"]/text()').getall()))
+
+    def _names_to_bylines(self, names: list[str]) -> list[Byline]:
+        out: list[Byline] = []
+        for name in names:
+            if _HANGUL.search(name):
+                out.extend(parse_byline(name))
+            else:
+                out.extend(Byline(name=n) for n in split_person_names(name))
+        return out
+
+    def visible_author_names(self) -> list[str]:
+        """Names in author markup: rel=author links, itemprop=author, schema.org Person microdata."""
+        names: list[str] = []
+        for xpath in ("//*[@itemprop='author']//*[@itemprop='name']", "//a[@rel='author']",
+                      "//*[@itemprop='author'][not(.//*[@itemprop='name'])]"):
+            for node in self.sel.xpath(xpath):
+                text = normalize_space(node.attrib.get("content") or node.xpath("normalize-space(string())").get())
+                if text and len(text) <= 60 and not text.startswith("(") and text not in names:
+                    names.append(text)
+            if names:
+                break
+        if names:
+            return names
+        # A byline box: class "byline"/"author", short text, "By Jemima Kelly" / "홍길동 기자".
+        for node in self.sel.xpath(_BYLINE_XPATH)[:12]:
+            text = normalize_space(node.xpath("normalize-space(string())").get())
+            if not text or len(text) > 60:
+                continue
+            if _HANGUL.search(text):
+                found = [b.name for b in parse_byline(text)]
+            else:
+                found = [n for n in split_person_names(text) if _PERSON_NAME.match(n)]
+            if found:
+                return found
+        return []
+
     def bylines(self) -> list[Byline]:
         found = self.family_bylines()
         if found:
             self.provenance["authors"] = self.family
             return found
-        ld_names = jsonld.person_names(self.ld.get("author"))
-        if ld_names:
-            found = [b for name in ld_names for b in (parse_byline(name) or [Byline(name=name)])]
-            if found:
-                self.provenance["authors"] = "jsonld"
-                return found
-        author = self.meta(*AUTHOR_META)
-        if author and not author.startswith("http"):
-            found = parse_byline(author) or ([Byline(name=author)] if not self.is_korean and len(author) < 60 else [])
-            if found:
-                self.provenance["authors"] = "meta"
-        return found
+        candidates: list[tuple[str, Any]] = [
+            ("jsonld", lambda: jsonld.person_names(self.ld.get("author"), self.ld_index)),
+            ("meta", lambda: [v for k in AUTHOR_META if (v := self._meta_index.get(k.lower()))
+                              and not v.startswith(("http://", "https://"))][:1]),
+            ("visible", self.visible_author_names),
+        ]
+        if not self.is_korean:
+            # Wire and desk bylines: Korean datasets leave them out, international ones keep them.
+            candidates.append(("jsonld:organization",
+                               lambda: jsonld.person_names(self.ld.get("author"), self.ld_index, organizations=True)))
+        names = self.site_names()
+        fallback: tuple[str, list[Byline]] | None = None
+        for source, get in candidates:
+            found = self._names_to_bylines(get())
+            people = [b for b in found if not self._is_site_part(b.name, names)]
+            if people:
+                self.provenance["authors"] = source
+                return people
+            if found and fallback is None:
+                fallback = (source, found)  # the outlet itself as author: only if no person is named anywhere
+        if fallback and not self.is_korean:
+            self.provenance["authors"] = fallback[0]
+            return fallback[1]
+        return []
 
     def body(self) -> tuple[list[str], list[dict[str, str | None]]]:
         element = self.family_body_element()

@@ -399,3 +399,32 @@ def merge_bylines(*groups: Iterable[Byline]) -> list[Byline]:
 def names(bylines: Iterable[Byline]) -> list[str]:
     """Just the names, in order."""
     return [b.name for b in bylines]
+
+
+# --- Names in metadata and non-Korean bylines -------------------------------------------
+_LEADING_BY = re.compile(r"^\s*(?:by|von|par|por|di|door|af|av|text|texto|written by)\s*[:\s]\s*", re.IGNORECASE)
+_PAREN_TAIL = re.compile(r"\s*\([^()]{1,12}\)\s*$")
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|\s&\s|\s+(?:und|and|og|et|y|e|och|en|i|und\s+von)\s+)\s*", re.IGNORECASE)
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+
+
+def split_person_names(text: str | None) -> list[str]:
+    """'Von Anna Fink und Jan Marchart, dpa' -> ['Anna Fink', 'Jan Marchart', 'dpa'].
+
+    For author strings from metadata and Latin-script bylines; Korean text goes through
+    :func:`parse_byline`. Slugs ('sophie-foster'), URLs and sentences are not names.
+    """
+    text = normalize_space(text)
+    if not text or text.startswith(("http://", "https://", "www.")) or _SLUG.match(text):
+        return []
+    if re.search(r"[가-힣]", text):
+        return [b.name for b in parse_byline(text)]
+    text = _LEADING_BY.sub("", text)
+    names: list[str] = []
+    for part in _NAME_SPLIT.split(text):
+        part = _PAREN_TAIL.sub("", _LEADING_BY.sub("", part)).strip(" .·|-")
+        if not part or len(part) > 60 or len(part.split()) > 5 or _EMAIL_RE.search(part) or re.search(r"\d", part):
+            continue
+        if part not in names:
+            names.append(part)
+    return names

@@ -77,11 +77,11 @@ _LABEL_CORE = r"""
         (?<![가-힣])(?:(?:최종|최초|기사)\s*)?
         (?:등록|입력|승인|작성|게재|발행|송고|수정|업데이트)
         (?:일시|일자|시간|시각|일)?
-      | (?<![A-Za-z])(?i:posted|published|updated|modified|last\s+updated|last\s+modified)(?:\s+on)?
+      | (?<![A-Za-z])(?i:posted|published|written|updated|modified|last\s+updated|last\s+modified)(?:\s+on)?
     )
 """
 _LABEL_BEFORE = re.compile(
-    r"[\[(\uff08]?\s*(?P<label>" + _LABEL_CORE + r")\s*[\])\uff09]?\s*(?:[:|]\s*)?$",
+    r"[\[(\uff08]?\s*(?P<label>" + _LABEL_CORE + r")\s*[\])\uff09]?\s*(?:[:|：]\s*)?(?:[\[(]\s*)?$",
     re.VERBOSE,
 )
 _LABEL_AFTER = re.compile(

@@ -109,17 +109,35 @@ def text_value(value: Any) -> str | None:
     return text or None
 
 
-def person_names(value: Any) -> list[str]:
-    """Author names: Person objects, plain strings, lists; organisations are not authors."""
+def index_by_id(objs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """'@id' -> the richest object with that id (references like {"@id": ...} resolve through it)."""
+    index: dict[str, dict[str, Any]] = {}
+    for obj in objs:
+        key = obj.get("@id")
+        if isinstance(key, str) and len(obj) > len(index.get(key, {})):
+            index[key] = obj
+    return index
+
+
+ORGANIZATION_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "organisation"})
+
+
+def person_names(value: Any, index: dict[str, dict[str, Any]] | None = None,
+                 organizations: bool = False) -> list[str]:
+    """Author names: Person objects (``name`` or ``givenName familyName``), ``@id`` references,
+    plain strings, lists. Organisations only when ``organizations`` is true."""
     items = value if isinstance(value, list) else [value]
     names: list[str] = []
     for item in items:
+        if isinstance(item, dict) and index and set(item) <= {"@id", "@type"} and item.get("@id") in index:
+            item = index[item["@id"]]
         if isinstance(item, str):
             name = item
         elif isinstance(item, dict):
-            if _types(item) & {"organization", "newsmediaorganization", "corporation"}:
+            if (_types(item) & ORGANIZATION_TYPES) and not organizations:
                 continue
-            name = text_value(item.get("name")) or ""
+            name = text_value(item.get("name")) or " ".join(
+                p for p in (text_value(item.get("givenName")), text_value(item.get("familyName"))) if p)
         else:
             continue
         name = html.unescape(name).strip()

@@ -75,7 +75,11 @@ def load_catalog(path: Path = CATALOG_PATH) -> dict[str, SiteConfig]:
 
 
 #: Family modules, in the order their URL patterns are tried by :func:`resolve`; generic last.
-FAMILIES = {"dada": "newscrawl.sites.dada", "generic": "newscrawl.sites.generic"}
+FAMILIES = {
+    "dada": "newscrawl.sites.dada",
+    "ndsoft": "newscrawl.sites.ndsoft",
+    "generic": "newscrawl.sites.generic",
+}
 
 
 def family_module(family: str) -> ModuleType:

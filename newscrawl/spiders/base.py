@@ -21,10 +21,12 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.statscollectors import StatsCollector
 
 from newscrawl.items import Article
 from newscrawl.pages.article import NotAnArticle
@@ -54,8 +56,52 @@ def parse_positive_int(name: str, value: Any) -> int:
     return number
 
 
+def article_from_response(response: Response, site: SiteConfig, stats: StatsCollector,
+                          since: datetime | None = None) -> Article | None:
+    """One fetched article page -> an item, or None with the reason counted under ``newscrawl/pages/``.
+
+    Every spider ends an article page here, so an outlet crawl and a list of URLs count
+    the same stats and the crawl summary adds up the same way. A page that raises still
+    becomes an item (with ``extractor.error``) so the validate pipeline rejects it with
+    the evidence instead of the page silently vanishing.
+    """
+    if not isinstance(response, TextResponse):
+        stats.inc_value("newscrawl/pages/not_html")
+        logger.warning("article %s is not HTML (%s)", response.url, response.headers.get("Content-Type"))
+        return None
+    page = family_module(site.family).ArticlePageClass(response, site)
+    try:
+        item: Article = page.to_item()
+    except NotAnArticle:
+        stats.inc_value("newscrawl/pages/not_article")
+        logger.info("not an article page (deleted?): %s", response.url)
+        return None
+    except Exception as exc:  # a broken page must not stop the crawl; the reject keeps the evidence
+        stats.inc_value("newscrawl/pages/extract_error")
+        logger.exception("extraction failed on %s", response.url)
+        return Article(url=response.url, site=site.slug, site_name=site.name,
+                       extractor={"error": f"{type(exc).__name__}: {exc}"})
+    if since and item.published_at and item.published_at < since:
+        stats.inc_value("newscrawl/pages/older_than_since")
+        return None
+    stats.inc_value("newscrawl/pages/articles")
+    return item
+
+
+def check_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash, or ValueError naming the argument."""
+    if not base_url.startswith(("http://", "https://")) or not urlsplit(base_url).hostname:
+        raise ValueError(f"base_url={base_url!r} must be an http:// or https:// URL with a host")
+    return base_url.rstrip("/")
+
+
 class NewsSpider(scrapy.Spider):
-    """Base of every outlet spider; subclasses set ``name`` and ``site``."""
+    """Base of every outlet spider.
+
+    Catalog spiders set ``name`` and ``site``; family spiders (``newscrawl.spiders.outlets``)
+    build ``site`` from their arguments by overriding :meth:`configure_site`. Everything
+    after that (sections, pagination, articles) is the same code.
+    """
 
     site: SiteConfig
 
@@ -69,10 +115,7 @@ class NewsSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        if base_url:
-            if not base_url.startswith(("http://", "https://")):
-                raise ValueError(f"base_url={base_url!r} must start with http:// or https://")
-            self.site = self.site.with_base_url(base_url)
+        self.site = self.configure_site(base_url)
         self.family = family_module(self.site.family)
         self.allowed_domains = list(self.site.domains)
         self._arg_sections = [s.strip() for s in sections.split(",") if s.strip()] if sections else None
@@ -81,6 +124,12 @@ class NewsSpider(scrapy.Spider):
         self.max_pages = 0
         self.since: datetime | None = None
         self.seen_keys: set[str] = set()
+
+    def configure_site(self, base_url: str | None) -> SiteConfig:
+        """The outlet this spider crawls: the class's ``site``, moved to ``base_url`` if given."""
+        if base_url:
+            return self.site.with_base_url(check_base_url(base_url))
+        return self.site
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -165,26 +214,6 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"section": section, "page": page + 1})
 
     def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article]:
-        stats = self.crawler.stats
-        if not isinstance(response, TextResponse):
-            stats.inc_value("newscrawl/pages/not_html")
-            logger.warning("article %s is not HTML (%s)", response.url, response.headers.get("Content-Type"))
-            return
-        page = self.family.ArticlePageClass(response, self.site)
-        try:
-            item = page.to_item()
-        except NotAnArticle:
-            stats.inc_value("newscrawl/pages/not_article")
-            logger.info("not an article page (deleted?): %s", response.url)
-            return
-        except Exception as exc:  # a broken page must not stop the crawl; the reject keeps the evidence
-            stats.inc_value("newscrawl/pages/extract_error")
-            logger.exception("extraction failed on %s", response.url)
-            yield Article(url=response.url, site=self.site.slug, site_name=self.site.name,
-                          extractor={"error": f"{type(exc).__name__}: {exc}"})
-            return
-        if self.since and item.published_at and item.published_at < self.since:
-            stats.inc_value("newscrawl/pages/older_than_since")
-            return
-        stats.inc_value("newscrawl/pages/articles")
-        yield item
+        item = article_from_response(response, self.site, self.crawler.stats, self.since)
+        if item is not None:
+            yield item

@@ -50,10 +50,11 @@ class CrawlResult:
         return int(m.group(1)) if m else 0
 
 
-def run_crawl(base_url: str, out: Path, *extra: str) -> CrawlResult:
+def run_crawl(base_url: str | None, out: Path, *extra: str, spider: str = "news21tongsin") -> CrawlResult:
     out.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(crawl_command(base_url, out, list(extra)), cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    proc = subprocess.run(crawl_command(base_url, out, list(extra), spider=spider), cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     return CrawlResult(out, proc.returncode, proc.stdout + proc.stderr)
 
 

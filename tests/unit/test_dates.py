@@ -199,3 +199,12 @@ def test_find_dates_skips_invalid_date() -> None:
 def test_no_label_inside_word() -> None:
     # "보수정당" contains 수정 but is not a label
     assert find_dates("보수정당 2023.12.05") == []
+
+
+def test_bracketed_and_english_written_labels() -> None:
+    from newscrawl.parsing.dates import find_dates, parse_labelled
+
+    [found] = find_dates("기사입력 :[ 2018-08-25 15:24 ]")
+    assert (found.kind, found.value.isoformat()) == ("published", "2018-08-25T15:24:00+09:00")
+    written = parse_labelled("Written: 2023-11-07 15:03:30")
+    assert written is not None and written.kind == "published"

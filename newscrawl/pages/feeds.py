@@ -1,0 +1,178 @@
+"""Feeds and sitemaps: one response in, article links (with their listed dates) out.
+
+Like the other pages, pure functions of the response: the ``articles`` spider decides
+what to fetch (dedupe, ``since``, ``max_articles``); these only say what a feed or a
+sitemap lists. Sitemaps are read with Scrapy's own :class:`scrapy.utils.sitemap.Sitemap`
+(hardened lxml iterparse, no entity resolution), extended only to keep the
+``news:publication_date`` of Google News sitemaps, which the stock class drops because it
+keeps direct children of ``<url>`` only. Feeds (RSS 0.9x/1.0/2.0, Atom) are read with the
+response's own XML selector, so the encoding declared by the feed (EUC-KR is common on
+Korean outlets) is honoured.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import attrs
+import lxml.etree
+from scrapy.http import Response, XmlResponse
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
+
+from newscrawl.parsing.dates import parse_datetime
+from newscrawl.parsing.text import normalize_space
+
+
+class NotAFeed(Exception):
+    """The response is not an RSS or Atom feed (an HTML page, an error page, garbage)."""
+
+
+class NotASitemap(Exception):
+    """The response is not a sitemap or sitemap index."""
+
+
+@attrs.frozen
+class LinkEntry:
+    """One article link as a feed or sitemap lists it.
+
+    ``url`` is None when the entry has no usable link (the spider counts it as bad input);
+    ``date`` (publication, else last modification) lets ``since`` skip a link unfetched.
+    """
+
+    url: str | None
+    date: datetime | None = None
+
+
+def parse_feed_date(raw: str | None) -> datetime | None:
+    """RFC 822 (RSS ``pubDate``) or ISO 8601 (Atom, ``dc:date``, sitemaps) -> aware datetime.
+
+    A value without an offset is Korea time (ISO) or UTC (RFC 822 ``-0000``, which the RFC
+    defines as "UTC, source zone unknown").
+    """
+    raw = normalize_space(raw)
+    if not raw:
+        return None
+    value = parse_datetime(raw)
+    if value is not None:
+        return value
+    try:
+        value = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def decompressed_body(response: Response, max_size: int = 0) -> bytes | None:
+    """The body, gunzipped when it is a ``.gz`` file (not ``Content-Encoding``, which Scrapy's
+    HttpCompressionMiddleware already undid); None when it cannot be decompressed or exceeds
+    ``max_size`` (a gzip bomb must not take the crawl down)."""
+    if not gzip_magic_number(response):
+        return response.body
+    try:
+        return gunzip(response.body, max_size=max_size)
+    except (OSError, EOFError, ValueError):  # ValueError: scrapy's max-size exceeded
+        return None
+
+
+class FeedPage:
+    """An RSS or Atom feed: its entries' article links and dates."""
+
+    ROOTS = frozenset({"rss", "feed", "RDF"})
+
+    def __init__(self, response: Response, max_size: int = 0) -> None:
+        body = decompressed_body(response, max_size)
+        if body is None:
+            raise NotAFeed(f"{response.url}: cannot decompress")
+        if not isinstance(response, XmlResponse) or body is not response.body:
+            response = XmlResponse(url=response.url, body=body, headers=response.headers)
+        self.response = response
+        try:
+            self.sel = response.selector
+            root = self.sel.root
+        except (lxml.etree.XMLSyntaxError, ValueError) as exc:
+            raise NotAFeed(f"{response.url}: {exc}") from None
+        tag = getattr(root, "tag", "")
+        if not isinstance(tag, str) or lxml.etree.QName(tag).localname not in self.ROOTS:
+            raise NotAFeed(f"{response.url}: root element is not rss, feed or RDF")
+        # Atom, RSS 1.0 (RDF) and namespaced extensions (dc:date, atom:link) read alike without namespaces.
+        self.sel.remove_namespaces()
+
+    def entries(self) -> list[LinkEntry]:
+        return [self._entry(node) for node in self.sel.xpath("//item | //entry")]
+
+    def _entry(self, node: Any) -> LinkEntry:
+        candidates = [
+            node.xpath("link/text()").get(),  # RSS
+            node.xpath("link[@rel='alternate']/@href").get(),  # Atom (and atom:link in RSS)
+            node.xpath("link[not(@rel)]/@href").get(),
+            node.xpath("guid[not(@isPermaLink='false')]/text()").get(),  # RSS permalink guid
+            node.xpath("id/text()").get(),  # Atom id, when it is a URL
+        ]
+        url = None
+        for candidate in candidates:
+            candidate = normalize_space(candidate)
+            if not candidate:
+                continue
+            absolute = self.response.urljoin(candidate)
+            if absolute.startswith(("http://", "https://")):
+                url = absolute
+                break
+        raw_date = (node.xpath("pubDate/text()").get() or node.xpath("published/text()").get()
+                    or node.xpath("date/text()").get() or node.xpath("updated/text()").get())
+        return LinkEntry(url=url, date=parse_feed_date(raw_date))
+
+
+class NewsSitemap(Sitemap):
+    """Scrapy's Sitemap, keeping the Google News ``<news:news>`` block as ``entry['news']``."""
+
+    __slots__ = ()
+
+    def _process_sitemap_element(self, elem: lxml.etree._Element) -> dict[str, Any] | None:
+        news: dict[str, str] = {}
+        for child in elem:
+            if self._get_tag_name(child) == "news":
+                for node in child.iter():
+                    name = self._get_tag_name(node)
+                    if name and node is not child and node.text and node.text.strip():
+                        news.setdefault(name, node.text.strip())
+        entry = super()._process_sitemap_element(elem)
+        if entry is not None and news:
+            entry["news"] = news
+        return entry
+
+
+class SitemapPage:
+    """A sitemap (``urlset``: article links) or a sitemap index (``sitemapindex``: sitemaps)."""
+
+    def __init__(self, response: Response, max_size: int = 0) -> None:
+        body = decompressed_body(response, max_size)
+        if not body or not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            raise NotASitemap(f"{response.url}: not XML")
+        try:
+            self._sitemap = NewsSitemap(body)
+        except (lxml.etree.XMLSyntaxError, StopIteration) as exc:
+            raise NotASitemap(f"{response.url}: {exc!r}") from None
+        self.type = self._sitemap.type
+        if self.type not in ("urlset", "sitemapindex"):
+            raise NotASitemap(f"{response.url}: root element is {self.type!r}, not urlset or sitemapindex")
+        self.base_url = response.url
+
+    @property
+    def is_index(self) -> bool:
+        return self.type == "sitemapindex"
+
+    def entries(self) -> list[LinkEntry]:
+        """Locations with their date: ``news:publication_date``, else ``lastmod``."""
+        found = []
+        for entry in self._sitemap:
+            loc = normalize_space(entry.get("loc"))
+            url = urljoin(self.base_url, loc) if loc else None
+            if url and not url.startswith(("http://", "https://")):
+                url = None
+            raw_date = entry.get("news", {}).get("publication_date") or entry.get("lastmod")
+            found.append(LinkEntry(url=url, date=parse_feed_date(raw_date)))
+        return found

@@ -1,0 +1,279 @@
+"""The ``articles`` spider: any list of article URLs, RSS/Atom feeds or (news) sitemaps.
+
+Outlet spiders walk a known site's sections; this one fetches what the user lists, from
+any site. Each article URL is resolved (:func:`newscrawl.sites.resolve`) to a catalog
+outlet, a known CMS family by URL pattern, or the generic extractor, and ends through
+the same :func:`~newscrawl.spiders.base.article_from_response` and pipelines as an
+outlet crawl.
+
+Spider arguments (``-a name=value``); exactly one of ``urls``, ``feed``, ``sitemap``:
+
+``urls``          a text file, one article URL per line; blank lines and ``#`` comments
+                  are ignored, a malformed line is logged and counted, never fatal
+``feed``          RSS or Atom feed URL(s), comma-separated: the entries' article links
+``sitemap``       sitemap or sitemap index URL(s), comma-separated, ``.xml.gz`` included;
+                  Google News sitemaps (``news:publication_date``) too; a ``/robots.txt``
+                  URL is read for its ``Sitemap:`` lines
+``since``         YYYY-MM-DD or ISO datetime (Korea time when no offset): links whose
+                  feed/sitemap date is older are not fetched, articles published earlier
+                  are not exported (``NEWSCRAWL_SINCE``)
+``max_articles``  article pages requested at most, 0 = no limit (``NEWSCRAWL_MAX_ARTICLES``)
+
+``allowed_domains`` is left unset on purpose: the user's list is the crawl plan, so no
+listed URL may be filtered as offsite.
+
+Stats: ``newscrawl/articles/input_urls`` (article URLs read from the input),
+``newscrawl/articles/bad_input`` (lines or entries without a usable http(s) URL),
+``newscrawl/articles/over_max_articles``, ``newscrawl/links/{new,duplicate,older_than_since}``,
+``newscrawl/feeds/{fetched,entries,invalid,failed}``,
+``newscrawl/sitemaps/{fetched,indexes,urls,invalid,failed,from_robots,older_than_since}``,
+and ``newscrawl/pages/...`` as for every spider.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from newscrawl.items import Article
+from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage
+from newscrawl.parsing.urls import canonical_url
+from newscrawl.sites import family_module, resolve
+from newscrawl.spiders.base import article_from_response, parse_positive_int, parse_since
+
+logger = logging.getLogger(__name__)
+
+MODES = ("urls", "feed", "sitemap")
+
+
+def is_http_url(url: str) -> bool:
+    """Whether ``url`` is something we can fetch: http(s), a host, a valid port, no blanks."""
+    if not url or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def link_key(url: str) -> str:
+    """Dedupe key of an article URL before it is fetched: its canonical URL as its outlet's
+    family sees it (article key only, outlet host for a catalog outlet), so menu-code,
+    tracking and www/http variants of one article are fetched once."""
+    site = resolve(url)
+    key_param = getattr(family_module(site.family).ArticlePageClass, "article_key_param", None)
+    if key_param:
+        return canonical_url(url, keep=(key_param,), base_url=site.base_url)
+    return canonical_url(url)
+
+
+def read_url_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, stripped line) of every line that is not blank or a ``#`` comment."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield number, line
+
+
+class ArticlesSpider(scrapy.Spider):
+    """Fetches the articles a URL file, feeds or sitemaps list, each with its outlet's extractor."""
+
+    name = "articles"
+
+    def __init__(
+        self,
+        *args: Any,
+        urls: str | None = None,
+        feed: str | None = None,
+        sitemap: str | None = None,
+        since: str | None = None,
+        max_articles: str | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        given = {mode: value for mode, value in zip(MODES, (urls, feed, sitemap), strict=True) if value}
+        if len(given) != 1:
+            found = f"got {' and '.join(given)}" if given else "got none"
+            raise ValueError("the articles spider needs exactly one of -a urls=FILE, -a feed=URL[,URL...] "
+                             f"or -a sitemap=URL[,URL...] ({found})")
+        (self.mode, value), = given.items()
+        self.urls_file: Path | None = None
+        self.sources: list[str] = []
+        if self.mode == "urls":
+            self.urls_file = Path(value)
+            if not self.urls_file.is_file():
+                raise ValueError(f"urls={value!r}: no such file")
+        else:
+            self.sources = [s.strip() for s in value.split(",") if s.strip()]
+            bad = [s for s in self.sources if not is_http_url(s)]
+            if bad or not self.sources:
+                raise ValueError(f"{self.mode}={value!r}: give http(s) URLs, comma-separated")
+        self._arg_since = since
+        self._arg_max_articles = max_articles
+        self.since: datetime | None = None
+        self.max_articles = 0
+        self.requested = 0
+        self.seen_keys: set[str] = set()
+        self.seen_sources: set[str] = set()
+        self._max_size = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
+        spider: ArticlesSpider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.since = parse_since(spider._arg_since if spider._arg_since is not None
+                                   else settings.get("NEWSCRAWL_SINCE"))
+        max_articles = (spider._arg_max_articles if spider._arg_max_articles is not None
+                        else settings.get("NEWSCRAWL_MAX_ARTICLES"))
+        spider.max_articles = parse_positive_int("max_articles", max_articles or 0)
+        spider._max_size = settings.getint("DOWNLOAD_MAXSIZE")
+        return spider
+
+    @property
+    def link_cutoff(self) -> datetime | None:
+        """``since`` at midnight: a sitemap ``lastmod`` is often a bare day, so a link is skipped
+        unfetched only when its day is wholly older; the exact check runs on ``published_at``."""
+        return self.since.replace(hour=0, minute=0, second=0, microsecond=0) if self.since else None
+
+    # -- crawl plan ---------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        logger.info("articles from %s %s; since=%s max_articles=%s", self.mode,
+                    self.urls_file or ",".join(self.sources), self.since.isoformat() if self.since else "-",
+                    self.max_articles or "all")
+        if self.urls_file is not None:
+            for request in self._article_requests(self._file_entries(self.urls_file), f"urls file {self.urls_file}"):
+                yield request
+            return
+        callback = self.parse_feed if self.mode == "feed" else self.parse_sitemap
+        for url in self.sources:
+            request = self._source_request(url, callback)
+            if request is not None:
+                yield request
+
+    def _file_entries(self, path: Path) -> Iterator[LinkEntry]:
+        for number, line in read_url_lines(path.read_text(encoding="utf-8-sig", errors="replace")):
+            if is_http_url(line):
+                yield LinkEntry(url=line)
+            else:
+                self.crawler.stats.inc_value("newscrawl/articles/bad_input")
+                logger.warning("%s line %d: %r is not an http(s) URL; skipped", path, number, line)
+
+    def _source_request(self, url: str, callback: Any) -> scrapy.Request | None:
+        """A feed or sitemap request, once per URL (sitemap indexes may list a sitemap twice or loop)."""
+        if url in self.seen_sources:
+            return None
+        self.seen_sources.add(url)
+        return scrapy.Request(url, callback=callback, errback=self.source_failed, dont_filter=True)
+
+    def _article_requests(self, entries: Iterable[LinkEntry], source: str) -> Iterator[scrapy.Request]:
+        """Requests for the entries' article URLs: valid, not older than ``since``, each once, at most
+        ``max_articles`` in all."""
+        stats = self.crawler.stats
+        cutoff = self.link_cutoff
+        for entry in entries:
+            if entry.url is None or not is_http_url(entry.url):
+                stats.inc_value("newscrawl/articles/bad_input")
+                logger.warning("%s: entry without an http(s) article link (%r); skipped", source, entry.url)
+                continue
+            stats.inc_value("newscrawl/articles/input_urls")
+            if cutoff and entry.date and entry.date < cutoff:
+                stats.inc_value("newscrawl/links/older_than_since")
+                continue
+            key = link_key(entry.url)
+            if key in self.seen_keys:
+                stats.inc_value("newscrawl/links/duplicate")
+                continue
+            if self.limit_reached():
+                stats.inc_value("newscrawl/articles/over_max_articles")
+                continue
+            self.seen_keys.add(key)
+            self.requested += 1
+            stats.inc_value("newscrawl/links/new")
+            yield scrapy.Request(entry.url, callback=self.parse_article)
+
+    def limit_reached(self) -> bool:
+        return bool(self.max_articles) and self.requested >= self.max_articles
+
+    # -- callbacks ----------------------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        stats.inc_value("newscrawl/feeds/fetched")
+        try:
+            entries = FeedPage(response, self._max_size).entries()
+        except NotAFeed as exc:
+            stats.inc_value("newscrawl/feeds/invalid")
+            logger.error("not an RSS or Atom feed: %s", exc)
+            return
+        stats.inc_value("newscrawl/feeds/entries", len(entries))
+        logger.info("feed %s lists %d entries", response.url, len(entries))
+        yield from self._article_requests(entries, f"feed {response.url}")
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        if urlsplit(response.url).path == "/robots.txt":
+            found = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+            stats.inc_value("newscrawl/sitemaps/from_robots", len(found))
+            if not found:
+                logger.error("%s has no Sitemap: line", response.url)
+            for url in found:
+                request = self._source_request(url, self.parse_sitemap)
+                if request is not None:
+                    yield request
+            return
+        stats.inc_value("newscrawl/sitemaps/fetched")
+        try:
+            page = SitemapPage(response, self._max_size)
+        except NotASitemap as exc:
+            stats.inc_value("newscrawl/sitemaps/invalid")
+            logger.error("not a sitemap: %s", exc)
+            return
+        entries = page.entries()
+        if not page.is_index:
+            stats.inc_value("newscrawl/sitemaps/urls", len(entries))
+            logger.info("sitemap %s lists %d URLs", response.url, len(entries))
+            yield from self._article_requests(entries, f"sitemap {response.url}")
+            return
+        stats.inc_value("newscrawl/sitemaps/indexes")
+        cutoff = self.link_cutoff
+        for entry in entries:
+            if entry.url is None:
+                stats.inc_value("newscrawl/sitemaps/invalid")
+                continue
+            if cutoff and entry.date and entry.date < cutoff:
+                # A sitemap last modified before `since` lists no article published since.
+                stats.inc_value("newscrawl/sitemaps/older_than_since")
+                continue
+            if self.limit_reached():
+                logger.info("max_articles=%d reached: sitemaps left unread", self.max_articles)
+                return
+            request = self._source_request(entry.url, self.parse_sitemap)
+            if request is not None:
+                yield request
+
+    def source_failed(self, failure: Failure) -> None:
+        """A feed or sitemap that cannot be fetched: logged as an error, the crawl goes on with the others."""
+        kind = "feeds" if self.mode == "feed" else "sitemaps"
+        self.crawler.stats.inc_value(f"newscrawl/{kind}/failed")
+        request = getattr(failure, "request", None)
+        reason = (f"HTTP {failure.value.response.status}" if failure.check(HttpError)
+                  else f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        logger.error("%s %s failed (%s); going on with the others", kind[:-1], request.url if request else "?", reason)
+
+    def parse_article(self, response: Response) -> Iterator[Article]:
+        # Resolved on the final URL: a feed's tracking redirect lands on the outlet whose extractor applies.
+        item = article_from_response(response, resolve(response.url), self.crawler.stats, self.since)
+        if item is not None:
+            yield item
