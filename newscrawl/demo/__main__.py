@@ -1,8 +1,10 @@
-"""CLI of the demo outlet: ``serve`` it on 127.0.0.1, or print its ground ``truth`` as JSONL.
+"""CLI of the demo outlets: ``serve`` one on 127.0.0.1, or print its ground ``truth`` as JSONL.
 
-``serve`` prints exactly one line, ``demo serving http://HOST:PORT (size=N)``, once the
-socket listens (tests parse it to learn the port chosen for ``--port 0``), then serves
-until SIGTERM/SIGINT and exits 0.
+``--outlet dada`` (default: 뉴스21 통신, 다다미디어 CMS) or ``--outlet ndsoft`` (한빛일보, NDSoft
+CMS, EUC-KR pages); one server process serves one outlet. ``serve`` prints exactly one
+line, ``demo serving http://HOST:PORT (size=N)`` (``size=N, outlet=ndsoft`` for NDSoft),
+once the socket listens (tests parse it to learn the port chosen for ``--port 0``), then
+serves until SIGTERM/SIGINT and exits 0.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 import threading
 from types import FrameType
 
-from newscrawl.demo.content import DemoSite
+from newscrawl.demo.outlets import DEFAULT_OUTLET, OUTLETS
 from newscrawl.demo.server import make_server
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8021"
@@ -24,12 +26,15 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=80,
                         help="number of articles, idx 1001..1000+SIZE (min 60; default: %(default)s)")
     parser.add_argument("--seed", type=int, default=21, help="content seed (default: %(default)s)")
+    parser.add_argument("--outlet", choices=sorted(OUTLETS), default=DEFAULT_OUTLET,
+                        help="dada: 뉴스21 통신 (다다미디어 CMS); ndsoft: 한빛일보 (NDSoft CMS, EUC-KR pages), "
+                             "idxno 21001..20000+SIZE (default: %(default)s)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m newscrawl.demo",
-        description="Deterministic offline copy of the 뉴스21 통신 news site (다다미디어 CMS markup).",
+        description="Deterministic offline news sites: 뉴스21 통신 (다다미디어 CMS markup) and 한빛일보 (NDSoft).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -52,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    server = make_server(DemoSite(args.size, args.seed), args.host, args.port, verbose=args.verbose)
+    server = make_server(OUTLETS[args.outlet].make_site(args.size, args.seed), args.host, args.port,
+                         verbose=args.verbose)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         # shutdown() blocks until serve_forever returns, so it must not run on the serving thread.
@@ -60,7 +66,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"demo serving {server.base_url} (size={args.size})", flush=True)
+    outlet = "" if args.outlet == DEFAULT_OUTLET else f", outlet={args.outlet}"
+    print(f"demo serving {server.base_url} (size={args.size}{outlet})", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
@@ -69,7 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_truth(args: argparse.Namespace) -> int:
-    site = DemoSite(args.size, args.seed)
+    site = OUTLETS[args.outlet].make_site(args.size, args.seed)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         for record in site.truth(args.base_url):

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from newscrawl.demo import content
@@ -72,8 +73,8 @@ SECTIONS: tuple[Section, ...] = (
 SECTIONS_BY_CODE: dict[str, Section] = {s.code: s for s in SECTIONS}
 _FROM_MCODE: dict[str, Section] = {base.code: nd for base, nd in zip(content.SECTIONS, SECTIONS, strict=True)}
 
-#: The sentence that puts '똠' (outside KS X 1001) into IDXNO_CP949.
-CP949_TITLE_SUFFIX = " … 똠양꿍 요리 교실도"
+#: A subtitle and a sentence that put '똠' (outside KS X 1001) into IDXNO_CP949.
+CP949_SUBTITLE = "다문화가정 주민이 강사로 나서는 똠양꿍 요리 교실도"
 CP949_SENTENCE = "행사장 한편에서는 다문화가정 주민들이 강사로 나선 똠양꿍 요리 교실도 열린다."
 
 
@@ -127,7 +128,6 @@ class NdsoftDemoSite:
     outlet = OUTLET
     site = SITE
     site_name = SITE_NAME
-    first_idx_base = content.FIRST_IDX
 
     def __init__(self, size: int = 80, seed: int = 21) -> None:
         self.base = DemoSite(size, seed + SEED_OFFSET)
@@ -136,12 +136,15 @@ class NdsoftDemoSite:
         self.first_idx = self.base.first_idx + IDXNO_OFFSET
         self.last_idx = self.base.last_idx + IDXNO_OFFSET
         self.sections = SECTIONS
+        self._lists = {nd.code: [i + IDXNO_OFFSET for i in self.base.list_ids(base.code)]
+                       for base, nd in zip(content.SECTIONS, SECTIONS, strict=True)}
+        self.article = lru_cache(maxsize=4096)(self._build)  # type: ignore[method-assign]
 
     # -- lists ----------------------------------------------------------------
 
     def list_ids(self, code: str) -> list[int]:
-        base_code = next(b.code for b, nd in _FROM_MCODE.items() if nd.code == code)
-        return [i + IDXNO_OFFSET for i in self.base.list_ids(base_code)]
+        """All idxnos listed under ``code``, newest first."""
+        return self._lists[code]
 
     def page_count(self, code: str) -> int:
         return max(1, -(-len(self.list_ids(code)) // content.PAGE_SIZE))
@@ -163,7 +166,10 @@ class NdsoftDemoSite:
 
     # -- articles -------------------------------------------------------------
 
-    def article(self, idxno: int) -> NdArticle | None:
+    def article(self, idxno: int) -> NdArticle | None:  # replaced by a cached bound method in __init__
+        return self._build(idxno)
+
+    def _build(self, idxno: int) -> NdArticle | None:
         base = self.base.article(idxno - IDXNO_OFFSET)
         if base is None:
             return None
@@ -179,8 +185,8 @@ class NdsoftDemoSite:
                          for n, (after, img) in enumerate(base.images, start=1)),
             most_viewed=tuple(i + IDXNO_OFFSET for i in base.most_viewed),
         )
-        if idxno in (IDXNO_CP949, IDXNO_CP949 + 0):
-            a = replace(a, title=a.title + CP949_TITLE_SUFFIX, paragraphs=(*a.paragraphs, CP949_SENTENCE))
+        if idxno == IDXNO_CP949:
+            a = replace(a, subtitles=(*a.subtitles, CP949_SUBTITLE), paragraphs=(*a.paragraphs, CP949_SENTENCE))
         reporter_line = a.trailer is None and idxno % 3 == 0 and idxno != IDXNO_SHORT_BODY
         return NdArticle(a, "2017" if self.is_legacy(idxno) else "2020", reporter_line)
 

@@ -1,9 +1,13 @@
-"""HTTP server of the demo outlet: standard library only, one thread per connection.
+"""HTTP server of the demo outlets: standard library only, one thread per connection.
 
-Routes mirror the real CMS (``/news/list.php``, ``/news/view.php``, ``/m/view.php``)
-plus ``/robots.txt``, tiny JPEGs under ``/data/photos/`` and ``/__demo/stats``, a JSON
-request counter per kind of path so tests can assert how much a crawl fetched
-(``/__demo/stats?reset=1`` zeroes it; stats requests are not counted).
+One server serves one outlet. The 다다미디어 outlet (:class:`DemoHandler`) mirrors that
+CMS (``/news/list.php``, ``/news/view.php``, ``/m/view.php``); the NDSoft outlet
+(:class:`NdsoftHandler`) serves ``/news/articleList.html``, ``/news/articleView.html`` and
+the legacy ``/?mod=news&act=articleView&idxno=N`` in CP949 bytes labelled ``euc-kr``
+(one page mislabelled on purpose, see ``newscrawl.demo.ndsoft``). Both have
+``/robots.txt``, tiny JPEGs and ``/__demo/stats``, a JSON request counter per kind of path
+so tests can assert how much a crawl fetched (``/__demo/stats?reset=1`` zeroes it;
+stats requests are not counted).
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from newscrawl.demo import render
+from newscrawl.demo import ndsoft, ndsoft_render, render
 from newscrawl.demo.content import SECTIONS_BY_CODE, DemoSite
+from newscrawl.demo.ndsoft import NdsoftDemoSite
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\n"
 #: Path kinds counted by /__demo/stats.
 STAT_KINDS = ("home", "list", "view", "mobile", "robots", "image", "other")
 
-_PHOTO_PATH = re.compile(r"^/data/photos/\d{4}/\d{2}/\d+_\d+\.jpg$")
+_PHOTO_PATH = re.compile(r"^/data/photos/\d{4}/\d{2}/\d+_\d+\.jpg$|^/news/photo/\d{6}/\d+_\d+_\d{4}\.jpg$")
 _HOST_OK = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -76,11 +81,11 @@ class DemoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], site: DemoSite, *, verbose: bool = False) -> None:
+    def __init__(self, address: tuple[str, int], site: DemoSite | NdsoftDemoSite, *, verbose: bool = False) -> None:
         self.site = site
         self.verbose = verbose
         self.stats = RequestStats()
-        super().__init__(address, DemoHandler)
+        super().__init__(address, NdsoftHandler if isinstance(site, NdsoftDemoSite) else DemoHandler)
 
     @property
     def base_url(self) -> str:
@@ -140,19 +145,29 @@ class DemoHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = parts.path
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        site = self.server.site
         stats = self.server.stats
 
         if path == "/__demo/stats":
             if query.get("reset"):
                 stats.reset()
             self._send(HTTPStatus.OK, json.dumps(stats.snapshot()).encode(), "application/json")
-        elif path == "/":
-            stats.hit("home")
-            self._html(render.render_home(site))
         elif path == "/robots.txt":
             stats.hit("robots")
             self._send(HTTPStatus.OK, ROBOTS_TXT.encode(), "text/plain; charset=utf-8")
+        elif _PHOTO_PATH.match(path):
+            stats.hit("image")
+            self._send(HTTPStatus.OK, TINY_JPEG, "image/jpeg")
+        else:
+            self.route(path, query)
+
+    def route(self, path: str, query: dict[str, str]) -> None:
+        """The outlet's own pages (다다미디어 CMS here)."""
+        site = self.server.site
+        assert isinstance(site, DemoSite)
+        stats = self.server.stats
+        if path == "/":
+            stats.hit("home")
+            self._html(render.render_home(site))
         elif path == "/news/list.php":
             section = SECTIONS_BY_CODE.get(query.get("mcode", ""))
             if section is None:
@@ -174,9 +189,48 @@ class DemoHandler(BaseHTTPRequestHandler):
             idx = _int(query.get("idx"), default=0)
             target = f"/news/view.php?idx={idx}" if path == "/m/view.php" and site.exists(idx) else "/"
             self._redirect(self._base_url() + target)
-        elif _PHOTO_PATH.match(path):
-            stats.hit("image")
-            self._send(HTTPStatus.OK, TINY_JPEG, "image/jpeg")
+        else:
+            self._not_found()
+        return None
+
+
+class NdsoftHandler(DemoHandler):
+    """The NDSoft outlet: CP949 pages labelled ``euc-kr``, like many regional papers."""
+
+    def _html(self, html: str, status: int = HTTPStatus.OK) -> None:
+        # Characters CP949 lacks (decomposed Hangul, '©') become numeric references, as browsers send them.
+        self._send(status, html.encode("cp949", errors="xmlcharrefreplace"), "text/html; charset=euc-kr")
+
+    def _mislabelled(self, html: str) -> None:
+        """UTF-8 bytes under <meta charset="euc-kr"> and no charset in the header."""
+        self._send(HTTPStatus.OK, html.encode("utf-8"), "text/html")
+
+    def route(self, path: str, query: dict[str, str]) -> None:
+        site = self.server.site
+        assert isinstance(site, NdsoftDemoSite)
+        stats = self.server.stats
+        legacy_view = path in ("", "/") and query.get("mod") == "news" and query.get("act") == "articleView"
+        if path == "/" and not legacy_view:
+            stats.hit("home")
+            self._html(ndsoft_render.render_home(site))
+        elif path == "/news/articleList.html":
+            code = query.get("sc_section_code", "")
+            if code not in ndsoft.SECTIONS_BY_CODE or query.get("sc_sub_section_code"):
+                return self._not_found("list")
+            stats.hit("list")
+            self._html(ndsoft_render.render_list(site, code, max(_int(query.get("page"), default=1), 1)))
+        elif path == "/news/articleView.html" or legacy_view:
+            idxno = _int(query.get("idxno"), default=0)
+            nd = site.article(idxno)
+            if nd is None:
+                return self._not_found("view")
+            stats.hit("view")
+            if nd.article.deleted:
+                self._html(ndsoft_render.render_deleted())
+            elif idxno == ndsoft.IDXNO_MISLABELLED:
+                self._mislabelled(ndsoft_render.render_article(site, nd, self._base_url()))
+            else:
+                self._html(ndsoft_render.render_article(site, nd, self._base_url()))
         else:
             self._not_found()
         return None
@@ -190,13 +244,13 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def make_server(site: DemoSite, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> DemoServer:
+def make_server(site: DemoSite | NdsoftDemoSite, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> DemoServer:
     """Bind (port 0 = any free port) without serving yet; ``server.base_url`` has the real port."""
     return DemoServer((host, port), site, verbose=verbose)
 
 
 @contextmanager
-def serve_in_thread(site: DemoSite | None = None, host: str = "127.0.0.1", port: int = 0,
+def serve_in_thread(site: DemoSite | NdsoftDemoSite | None = None, host: str = "127.0.0.1", port: int = 0,
                     *, verbose: bool = False) -> Iterator[DemoServer]:
     """Run the demo in a background thread for the duration of a ``with`` block (tests, benchmarks)."""
     server = make_server(site or DemoSite(), host, port, verbose=verbose)

@@ -21,12 +21,13 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from lxml import html as lxml_html
 from parsel import Selector
 from scrapy.http import TextResponse
 
 from newscrawl.items import Article
-from newscrawl.parsing import jsonld
-from newscrawl.parsing.bylines import Byline, parse_byline, split_person_names
+from newscrawl.parsing import appstate, jsonld
+from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline, split_person_names
 from newscrawl.parsing.dates import find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.maintext import main_text
@@ -53,6 +54,10 @@ _LOGO_XPATH = (
     " or contains(@class,'site-title') or contains(@class,'site-name') or contains(@class,'brand')]"
     " | ancestor-or-self::a[@href='/' or @href='./'] | .//a[@href='/' or @href='./']"
 )
+#: Page regions that are never the article's own metadata (footers carry a paper's registration date).
+_CHROME_TEST = ("self::footer or self::aside or self::nav or contains(@id,'footer') or contains(@class,'footer')"
+                " or contains(@class,'copyright') or contains(@id,'copyright') or contains(@class,'company')")
+_ROLE_WORD = re.compile(r"(기자|특파원|논설위원|칼럼니스트|편집위원)(\s|$|[,·])")
 _BYLINE_XPATH = ("//*[contains(@class,'byline') or contains(@class,'author') or contains(@class,'writer')"
                  " or contains(@class,'reporter')][not(ancestor::footer)][not(ancestor::aside)]")
 #: Two to four capitalised words (optionally with a title like Dr.): a person, not a desk.
@@ -117,6 +122,15 @@ class ArticlePage:
     def ld(self) -> dict[str, Any]:
         """The page's JSON-LD article object ({} when none)."""
         return jsonld.article_object(self.sel.xpath('//script[@type="application/ld+json"]/text()').getall())
+
+    @cached_property
+    def app_state(self) -> str:
+        """Embedded app data (Next.js flight stream or __NEXT_DATA__); '' for ordinary pages."""
+        scripts = self.sel.xpath("//script[not(@src)]/text()").getall()
+        stream = appstate.flight_stream(scripts)
+        if stream:
+            return stream
+        return self.sel.xpath("//script[@id='__NEXT_DATA__']/text()").get() or ""
 
     @cached_property
     def is_korean(self) -> bool:
@@ -243,8 +257,9 @@ class ArticlePage:
         published = modified = None
         texts = self.sel.xpath(
             "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)"
-            " and not(ancestor::li[.//a and not(ancestor::*[contains(@class,'info')])])]").getall()
-        blob = normalize_space(" ".join(t for t in texts if len(t) < 200 and re.search(r"\d", t) or len(t) < 20))
+            " and not(ancestor::li[.//a and not(ancestor::*[contains(@class,'info')])])"
+            f" and not(ancestor::*[{_CHROME_TEST}])]").getall()
+        blob = normalize_space(" ".join(t for t in texts if (len(t) < 200 and re.search(r"\d", t)) or len(t) < 20))
         for found in find_dates(blob):
             if found.kind == "published" and published is None:
                 published = (found.raw, found.value)
@@ -289,6 +304,10 @@ class ArticlePage:
         else:
             candidates_pub += machine_pub
             candidates_mod += machine_mod
+        if self.app_state:
+            app_pub, app_mod = appstate.embedded_dates(self.app_state)
+            candidates_pub.append(("appstate", self._dated(app_pub)))
+            candidates_mod.append(("appstate", self._dated(app_mod)))
         published = self._pick("published_at", *candidates_pub)
         if published is None and not self.is_korean:
             published = self._pick("published_at", ("visible", self.visible_dates()[0]))
@@ -327,11 +346,34 @@ class ArticlePage:
             if not text or len(text) > 60:
                 continue
             if _HANGUL.search(text):
-                found = [b.name for b in parse_byline(text)]
+                found = [b.name for b in parse_byline(text)] if _ROLE_WORD.search(text) else []
             else:
                 found = [n for n in split_person_names(text) if _PERSON_NAME.match(n)]
             if found:
                 return found
+        return []
+
+    def headline_bylines(self) -> list[Byline]:
+        """Korean reporter lines ('홍길동 기자') in the block around the headline, in order.
+
+        Multi-reporter articles list every reporter there, while metadata often names only
+        the first. Only short texts with a role word count, so sidebars do not leak in.
+        """
+        names = self.site_names()
+        for node in self.sel.css("h1, h2, h3"):
+            if node.xpath(_LOGO_XPATH):
+                continue
+            text = normalize_space(node.xpath("normalize-space(string())").get())
+            if len(text) < 5 or self._is_site_part(text, names):
+                continue
+            found: list[Byline] = []
+            for container in node.xpath("ancestor::*[position() <= 3]")[::-1][-1:]:
+                for leaf in container.xpath(".//*[self::li or self::span or self::em or self::strong or self::p"
+                                            " or self::div or self::dd][not(*[self::li or self::div or self::p])]"):
+                    line = normalize_space(leaf.xpath("normalize-space(string())").get())
+                    if line and len(line) <= 40 and _ROLE_WORD.search(line):
+                        found.extend(parse_byline(line))
+            return merge_bylines(found)
         return []
 
     def bylines(self) -> list[Byline]:
@@ -355,6 +397,11 @@ class ArticlePage:
             found = self._names_to_bylines(get())
             people = [b for b in found if not self._is_site_part(b.name, names)]
             if people:
+                if self.is_korean:
+                    listed = self.headline_bylines()
+                    if len(listed) > len(people) and {b.name for b in people} <= {b.name for b in listed}:
+                        self.provenance["authors"] = "visible"
+                        return listed
                 self.provenance["authors"] = source
                 return people
             if found and fallback is None:
@@ -381,6 +428,11 @@ class ArticlePage:
         if article_body:
             self.provenance["body"] = "jsonld"
             return [p for p in re.split(r"\n\s*\n|\r\n", article_body) if p.strip()], []
+        for chunk in appstate.html_chunks(self.app_state)[:1]:
+            parts = body_parts(lxml_html.fragment_fromstring(chunk, create_parent="div"), self.response.url)
+            if parts.paragraphs:
+                self.provenance["body"] = "appstate"
+                return parts.paragraphs, parts.images
         return [], []
 
     def to_item(self) -> Article:

@@ -24,7 +24,8 @@ SKIP_TAGS = frozenset({"script", "style", "noscript", "iframe", "form", "button"
                        "svg", "object", "embed", "video", "audio"})
 #: Elements whose class marks an image caption (Froala, NDSoft, generic figure).
 CAPTION_CLASSES = ("fr-inner", "caption", "photo-caption", "img-caption", "imgcaption")
-IMAGE_WRAPPER_CLASSES = ("fr-img-caption", "photo-layout", "img-wrap", "photo")
+#: NDSoft: figure.photo-layout (2020 skin), div.IMGFLOATING around an image table (older editor).
+IMAGE_WRAPPER_CLASSES = ("fr-img-caption", "photo-layout", "img-wrap", "photo", "IMGFLOATING")
 
 
 def _classes(el: lxml_html.HtmlElement) -> set[str]:
@@ -62,7 +63,8 @@ def _image_from(el: lxml_html.HtmlElement, base_url: str) -> dict[str, str | Non
     for c in el.iter():
         if c is img or not isinstance(c.tag, str):
             continue
-        if c.tag == "figcaption" or _classes(c) & set(CAPTION_CLASSES):
+        if c.tag == "figcaption" or _classes(c) & set(CAPTION_CLASSES) or any(
+                "caption" in cls for cls in _classes(c)):
             # The innermost caption wins; Froala nests span.fr-inner inside span.fr-img-wrap.
             t = normalize_space(c.text_content())
             if t:
@@ -71,11 +73,21 @@ def _image_from(el: lxml_html.HtmlElement, base_url: str) -> dict[str, str | Non
     return {"url": urljoin(base_url, src), "caption": caption}
 
 
+_IMAGE_CLASS_HINTS = ("img", "image", "photo", "figure", "picture")
+
+
 def _is_image_block(el: lxml_html.HtmlElement) -> bool:
+    """A figure, or a wrapper whose class names an image ('editor-img-box', 'photo-layout') around an <img>."""
     if el.tag == "figure":
         return True
     cls = _classes(el)
-    return bool(cls & set(IMAGE_WRAPPER_CLASSES)) and next(iter(el.iter("img")), None) is not None
+    if not (cls & set(IMAGE_WRAPPER_CLASSES) or any(h in c for c in cls for h in _IMAGE_CLASS_HINTS)):
+        return False
+    if next(iter(el.iter("img")), None) is None:
+        return False
+    # A container of real text that merely holds an image is not an image block.
+    return len(el.text_content()) < 400 and not any(
+        child.tag == "p" and len(child.text_content()) > 200 for child in el.iter("p"))
 
 
 def _walk(el: lxml_html.HtmlElement, parts: BodyParts, base_url: str, skip_classes: frozenset[str]) -> None:

@@ -63,6 +63,8 @@ def clean_article(item: Any) -> list[str]:
         bylines = merge_bylines(bylines, cleaned.dateline_bylines)
         if cleaned.trailer:
             bylines = _attach_email(bylines, *cleaned.trailer)
+        if cleaned.signoff and not bylines:
+            bylines = [Byline(name=cleaned.signoff)]
         adapter["body"] = "\n\n".join(cleaned.paragraphs) or None
     adapter["bylines"] = [b.as_dict() for b in bylines]
     adapter["authors"] = [b.name for b in bylines]

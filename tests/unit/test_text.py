@@ -57,8 +57,8 @@ def test_drop_rules(paragraph: str, rule: str) -> None:
 
 @pytest.mark.parametrize("marker", ["관련기사", "[관련기사]", "많이 본 뉴스", "가장 많이 본 뉴스", "인기기사"])
 def test_related_blocks_cut_the_rest(marker: str) -> None:
-    cleaned = clean_paragraphs([LEAD, marker, "다른 기사 제목 1", "다른 기사 제목 2"])
-    assert cleaned.paragraphs == [LEAD]
+    cleaned = clean_paragraphs([LEAD, "둘째 문단이다.", marker, "다른 기사 제목 1", "다른 기사 제목 2"])
+    assert cleaned.paragraphs == [LEAD, "둘째 문단이다."]
     assert "related" in cleaned.removed
 
 
@@ -86,7 +86,7 @@ def test_email_trailer_removed() -> None:
 
 def test_rules_are_data() -> None:
     assert {r.name for r in BOILERPLATE_RULES} >= {"copyright", "related", "promo", "chrome"}
-    assert all(r.action in {"drop", "cut"} for r in BOILERPLATE_RULES)
+    assert all(r.action in {"drop", "cut", "strip"} for r in BOILERPLATE_RULES)
 
 
 paragraph = st.one_of(
@@ -102,3 +102,47 @@ paragraph = st.one_of(
 def test_cleaning_is_idempotent(paragraphs: list[str]) -> None:
     once = clean_paragraphs(paragraphs).paragraphs
     assert clean_paragraphs(once).paragraphs == once
+
+
+def test_list_heading_above_the_article_is_dropped_not_cut() -> None:
+    cleaned = clean_paragraphs(["한빛일보 주요뉴스", LEAD, "둘째 문단이다."])
+    assert cleaned.paragraphs == [LEAD, "둘째 문단이다."]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "kept", "rule"),
+    [
+        ("마지막 문장이다. 홍길동 기자 <저작권자 © ‘리얼타임 뉴스’ 한빛일보, 무단전재 및 재배포 금지>",
+         "마지막 문장이다. 홍길동 기자", "copyright_inline"),
+        ("한빛전자 (8,530원 40 -0.5%)와 누리화학 (12,000원 ▲300 +2.5%)이 올랐다.", "한빛전자와 누리화학이 올랐다.",
+         "stock_ticker"),
+    ],
+)
+def test_strip_rules_keep_the_rest_of_the_paragraph(paragraph: str, kept: str, rule: str) -> None:
+    cleaned = clean_paragraphs([LEAD, paragraph])
+    assert cleaned.paragraphs == [LEAD, kept]
+    assert rule in cleaned.removed
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "rule"),
+    [
+        ("[사진=한빛시, 누리군]", "photo_credit"),
+        ("/사진=연합뉴스", "photo_credit"),
+        ("[사진]한빛일보 DB", "photo_credit"),
+        ("박준석 기자 외 1명", "byline_line"),
+        ("홍길동·김철수 기자", "byline_line"),
+        ("This website uses cookies and other technology to enhance quality of service.", "cookie_notice"),
+        ("For further details >", "more_link"),
+    ],
+)
+def test_more_drop_rules(paragraph: str, rule: str) -> None:
+    cleaned = clean_paragraphs([LEAD, paragraph, "마지막 문단이다."])
+    assert cleaned.paragraphs == [LEAD, "마지막 문단이다."]
+    assert rule in cleaned.removed
+
+
+def test_broadcast_signoff_names_the_reporter_and_stays() -> None:
+    cleaned = clean_paragraphs(["Seoul saw its first cold snap of the season.", "Jane Park, Hanbit Radio News."])
+    assert cleaned.signoff == "Jane Park"
+    assert cleaned.paragraphs[-1] == "Jane Park, Hanbit Radio News."

@@ -1,0 +1,38 @@
+"""The demo outlets, as data: what ``--outlet`` selects, and how each one is crawled.
+
+One place names, per demo outlet, its content class, its site slug (the output
+subfolder of ``make demo``) and the ``scrapy crawl`` arguments that crawl it, so the
+CLI, ``make demo`` and the end-to-end tests agree. The 다다미디어 outlet is crawled by its
+catalog spider; the NDSoft one is not in the catalog (it is fictional) and is crawled
+by the ``ndsoft`` family spider, as a user would crawl an outlet the catalog lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newscrawl.demo.content import DemoSite
+from newscrawl.demo.ndsoft import NdsoftDemoSite
+
+DemoSiteLike = DemoSite | NdsoftDemoSite
+
+
+@dataclass(frozen=True)
+class DemoOutlet:
+    key: str  #: value of ``--outlet``
+    slug: str  #: ``site`` of its items and the output subfolder
+    name: str  #: ``site_name``
+    cms: str  #: CMS family, for humans
+    spider: str  #: ``scrapy crawl`` spider name
+    spider_args: tuple[str, ...] = ()  #: extra ``-a`` arguments (besides base_url)
+
+    def make_site(self, size: int = 80, seed: int = 21) -> DemoSiteLike:
+        return NdsoftDemoSite(size, seed) if self.key == "ndsoft" else DemoSite(size, seed)
+
+
+OUTLETS: dict[str, DemoOutlet] = {
+    "dada": DemoOutlet("dada", "news21tongsin", "뉴스21 통신", "다다미디어", "news21tongsin"),
+    "ndsoft": DemoOutlet("ndsoft", "hanbitilbo", "한빛일보", "NDSoft", "ndsoft",
+                         ("-a", "slug=hanbitilbo", "-a", "name=한빛일보")),
+}
+DEFAULT_OUTLET = "dada"
