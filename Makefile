@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_OUT ?= output/demo
 DEMO_SIZE ?= 80
 
-.PHONY: venv demo test lint clean
+.PHONY: venv demo test lint clean score bench-extract
 
 venv: $(VENV)/.installed
 
@@ -20,6 +20,12 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest -q
+
+score: venv
+	$(PY) scripts/score_corpus.py
+
+bench-extract: venv
+	$(PY) scripts/bench_extract.py
 
 lint: venv
 	$(VENV)/bin/ruff check newscrawl tests

@@ -1,9 +1,10 @@
-"""Offline demo outlet: a deterministic synthetic 뉴스21 통신 on the 다다미디어 CMS markup.
+"""Offline demo outlets: deterministic synthetic news sites with their ground truth.
 
+뉴스21 통신 on the 다다미디어 CMS markup (:class:`DemoSite`) and the fictional 한빛일보 on the
+NDSoft markup with EUC-KR pages (:class:`NdsoftDemoSite`, ``newscrawl.demo.ndsoft``).
 Used by ``make demo``, the end-to-end tests and benchmarks, so nothing here touches
-the network beyond 127.0.0.1. ``python -m newscrawl.demo serve|truth`` is the CLI;
-:class:`DemoSite` generates pages and the ground truth, :func:`serve_in_thread`
-runs the server inside a test.
+the network beyond 127.0.0.1. ``python -m newscrawl.demo serve|truth [--outlet ndsoft]``
+is the CLI; :func:`serve_in_thread` runs a server inside a test.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from newscrawl.demo.content import (
     SPECIAL_IDS,
     DemoSite,
 )
+from newscrawl.demo.ndsoft import NdsoftDemoSite
 from newscrawl.demo.server import make_server, serve_in_thread
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "SECTIONS",
     "SPECIAL_IDS",
     "DemoSite",
+    "NdsoftDemoSite",
     "make_server",
     "serve_in_thread",
 ]

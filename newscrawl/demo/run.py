@@ -5,7 +5,7 @@ Runs the same commands a user would: ``scrapy crawl news21tongsin`` (catalog spi
 spider, NDSoft CMS, EUC-KR pages), in parallel, each against its own demo server. Each
 crawl writes ``articles.jsonl``, ``articles.csv``, ``rejects.jsonl`` and ``crawl.log`` into
 ``--out/<slug>/``; the three feeds are then merged into ``--out`` (the combined dataset of
-all outlets, CSV with one header row). Each outlet's feeds are checked against the truth
+all outlets, CSV with one header row), the logs into ``--out/crawl.log``. Each outlet's feeds are checked against the truth
 its demo knows. Exits non-zero when a crawl failed or a feed disagrees with its truth.
 """
 
@@ -256,11 +256,14 @@ def main(argv: list[str] | None = None) -> int:
         return failed[0].returncode or 1
     problems = [p for run in runs for p in _report(run, args.size)]
     counts = merge_feeds([r.out for r in runs], out)
+    # The combined log, as before there were several outlets: each crawl's log in turn.
+    (out / "crawl.log").write_text("".join(f"===== {r.outlet.slug}: {r.log} =====\n" + r.log.read_text("utf-8")
+                                           for r in runs), "utf-8")
     print(f"combined dataset of {len(runs)} outlet(s):")
     print(f"  {out / 'articles.jsonl'}: {counts['articles.jsonl']} articles")
     print(f"  {out / 'articles.csv'}: {counts['articles.csv']} rows")
     print(f"  {out / 'rejects.jsonl'}: {counts['rejects.jsonl']} rejects")
-    print(f"  logs: {', '.join(str(r.log) for r in runs)}")
+    print(f"  {out / 'crawl.log'}: the crawl logs, one after the other")
     return 1 if problems else 0
 
 

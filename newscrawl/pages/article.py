@@ -111,8 +111,14 @@ class ArticlePage:
         return normalize_space(" ".join(node[0].css("::text").getall())) or None
 
     def _pick(self, field: str, *candidates: tuple[str, Any]) -> Any:
-        """First truthy candidate value; its source name goes into provenance."""
+        """First truthy candidate value; its source name goes into provenance.
+
+        A candidate may be a zero-argument callable, called only when the earlier ones
+        failed, so cheap family selectors never pay for the generic fallbacks.
+        """
         for source, value in candidates:
+            if callable(value):
+                value = value()
             if value:
                 self.provenance[field] = source
                 return value
@@ -277,41 +283,46 @@ class ArticlePage:
         return canonical_url(self.response.urljoin(link) if link else self.response.url)
 
     def section(self) -> str | None:
-        return self._pick("section", (self.family, self.family_section()), ("meta", self.meta("article:section")),
-                          ("jsonld", jsonld.text_value(self.ld.get("articleSection"))))
+        return self._pick("section", (self.family, self.family_section),
+                          ("meta", lambda: self.meta("article:section")),
+                          ("jsonld", lambda: jsonld.text_value(self.ld.get("articleSection"))))
 
     def _dated(self, raw: str | None) -> tuple[str, datetime] | None:
         value = parse_datetime(raw) if raw else None
         return (raw, value) if raw and value else None
 
+    @cached_property
+    def _visible(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
+        return self.visible_dates()
+
+    @cached_property
+    def _app_dates(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
+        published, modified = appstate.embedded_dates(self.app_state) if self.app_state else (None, None)
+        return self._dated(published), self._dated(modified)
+
     def dates(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
         fam_pub, fam_mod = self.family_dates()
-        candidates_pub: list[tuple[str, tuple[str, datetime] | None]] = [(self.family, fam_pub)]
-        candidates_mod: list[tuple[str, tuple[str, datetime] | None]] = [(self.family, fam_mod)]
-        ld_pub = self._dated(jsonld.text_value(self.ld.get("datePublished")) or
-                             jsonld.text_value(self.ld.get("dateCreated")))
-        ld_mod = self._dated(jsonld.text_value(self.ld.get("dateModified")))
-        meta_pub = self._dated(self.meta(*PUBLISHED_META))
-        meta_mod = self._dated(self.meta(*MODIFIED_META))
-        machine_pub = [("jsonld", ld_pub), ("meta", meta_pub)]
-        machine_mod = [("jsonld", ld_mod), ("meta", meta_mod)]
+        pub: list[tuple[str, Any]] = [
+            ("jsonld", lambda: self._dated(jsonld.text_value(self.ld.get("datePublished"))
+                                           or jsonld.text_value(self.ld.get("dateCreated")))),
+            ("meta", lambda: self._dated(self.meta(*PUBLISHED_META))),
+        ]
+        mod: list[tuple[str, Any]] = [
+            ("jsonld", lambda: self._dated(jsonld.text_value(self.ld.get("dateModified")))),
+            ("meta", lambda: self._dated(self.meta(*MODIFIED_META))),
+        ]
         if self.is_korean:
             # Korean pages show the time readers see next to the headline; metadata is often the
             # CMS's internal time. Visible labels first (see ../shared/corpus/README.md).
-            vis_pub, vis_mod = self.visible_dates()
-            candidates_pub += [("visible", vis_pub), *machine_pub]
-            candidates_mod += [("visible", vis_mod), *machine_mod]
+            pub.insert(0, ("visible", lambda: self._visible[0]))
+            mod.insert(0, ("visible", lambda: self._visible[1]))
         else:
-            candidates_pub += machine_pub
-            candidates_mod += machine_mod
-        if self.app_state:
-            app_pub, app_mod = appstate.embedded_dates(self.app_state)
-            candidates_pub.append(("appstate", self._dated(app_pub)))
-            candidates_mod.append(("appstate", self._dated(app_mod)))
-        published = self._pick("published_at", *candidates_pub)
-        if published is None and not self.is_korean:
-            published = self._pick("published_at", ("visible", self.visible_dates()[0]))
-        modified = self._pick("modified_at", *candidates_mod)
+            pub.append(("visible", lambda: self._visible[0]))
+        pub.append(("appstate", lambda: self._app_dates[0]))
+        mod.append(("appstate", lambda: self._app_dates[1]))
+        published = self._pick("published_at", (self.family, fam_pub), *pub)
+        modified = self._pick("modified_at", (self.family, fam_mod), *mod) if (fam_pub is None or fam_mod) \
+            else None
         return published, modified
 
     @cached_property

@@ -38,6 +38,28 @@ _PATTERNS += [
 _BOILERPLATE = re.compile(r"^\W*(?:" + "|".join(_PATTERNS) + r")\W*$", re.IGNORECASE)
 
 
+# "Updated: 19 November 2019, 13:40", "Stand: 22.04.2024" (anywhere in the body)
+_DATELINE = re.compile(
+    r"^\W*(last )?(updated|published|posted|modified|stand|aktualisiert|veröffentlicht|publié( le)?|mis à jour( le)?|"
+    r"actualizado|publicado|aggiornato|pubblicato|opdateret|oppdatert|publisert|uppdaterad|publicerad|"
+    r"bijgewerkt|gepubliceerd|zaktualizowano|opublikowano)\b\s*(:|at|on|am|um|le|el|den|il)?\s*"
+    r"(?=.{0,50}$)[^!?]*\d[^!?]*$", re.IGNORECASE)
+# "By Jane Doe", "Von Max Muster und Erika Muster" (only near the top or the end of the body)
+_BYLINE = re.compile(
+    r"^\W*(by|von|par|por|di|de|da|av|af|door|przez|autor|autorin|text|written by|reporting by)[: ]\s*"
+    r"\w[\w.'’-]*(\s+(and|und|et|y|e|og|och|en|i|und|&|,)?\s*\w[\w.'’-]*){0,6}"
+    r"(\s*[,|/–-]\s*[^.!?]{0,40})?$", re.IGNORECASE)
+
+
+def is_metadata_line(line: str, edge: bool) -> bool:
+    """A dateline ("Updated ..."), or near the body's edges (``edge``) a byline ("By Jane Doe")."""
+    if len(line) > 100:
+        return False
+    if _DATELINE.match(line):
+        return True
+    return edge and _BYLINE.match(line) is not None and line[line.find(" ") + 1:][:1].isupper()
+
+
 def is_boilerplate(line: str) -> bool:
     """True for a short line that is page furniture rather than article text."""
     return len(line) <= _MAX_LEN and _BOILERPLATE.match(line) is not None

@@ -85,10 +85,9 @@ BOILERPLATE_RULES: tuple[Rule, ...] = (
     Rule("byline_line", "drop",
          r"^[가-힣]{2,4}(\s*[·,]\s*[가-힣]{2,4})*\s*(선임|수습|인턴|객원)?기자(\s*외\s*\d+\s*명)?$", 40),
     Rule("promo", "drop", r"^\s*[▶☞►▷]"),
-    # A reporter line alone closing the body without an e-mail ("/홍길동 기자", NDSoft outlets):
-    # the reporter is already in the byline; the line is not article text.
+    # The same with a leading slash or '=' ("/홍길동 기자"), how NDSoft outlets often close a body.
     Rule("reporter_line", "drop",
-         r"^[/=\-\s]*[가-힣]{2,4}(\s*[·,]\s*[가-힣]{2,4})*\s*(선임|수석|수습|객원|인턴|사진)?\s*기자$", 40),
+         r"^\s*[/=\-]\s*[가-힣]{2,4}(\s*[·,]\s*[가-힣]{2,4})*\s*(선임|수석|수습|객원|인턴|사진)?\s*기자$", 40),
     # Cookie/consent banners that main-text extraction sometimes keeps.
     Rule("cookie_notice", "drop",
          r"(this (web)?site uses cookies|we use cookies|uses cookies and other technolog|cookie[- ]?(policy|settings)"

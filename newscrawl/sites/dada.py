@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,13 +74,14 @@ class DadaArticlePage(ArticlePage):
         return [s for s in (normalize_space(" ".join(li.css("::text").getall()))
                             for li in self.sel.css("#viewContent ul.subj li")) if s]
 
+    @cached_property
     def _info_items(self) -> list[str]:
         return [s for s in (normalize_space(" ".join(li.css("::text").getall()))
                             for li in self.sel.css("ul.info-text li")) if s]
 
     def family_dates(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
         published = modified = None
-        for text in self._info_items():
+        for text in self._info_items:
             labelled = parse_labelled(text)
             if labelled is None:
                 continue
@@ -91,7 +93,7 @@ class DadaArticlePage(ArticlePage):
 
     def family_bylines(self) -> list[Byline]:
         found: list[Byline] = []
-        for text in self._info_items():
+        for text in self._info_items:
             if parse_datetime(text) is not None:
                 continue
             found.extend(parse_byline(text))

@@ -12,24 +12,30 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.demo.outlets import OUTLETS, DemoOutlet
 from newscrawl.demo.run import PROJECT_ROOT, crawl_command, read_jsonl, start_server
 
 DEMO_SIZE = 80
 
 
 class Demo:
-    def __init__(self, base_url: str, size: int) -> None:
+    """A running demo server of one outlet (``dada``: 뉴스21 통신, ``ndsoft``: 한빛일보)."""
+
+    def __init__(self, base_url: str, size: int, outlet: str = "dada") -> None:
         self.base_url = base_url
         self.size = size
+        self.outlet: DemoOutlet = OUTLETS[outlet]
 
     def stats(self) -> dict[str, int]:
         with urllib.request.urlopen(f"{self.base_url}/__demo/stats", timeout=10) as resp:
             return json.load(resp)
 
     def truth(self) -> list[dict]:
-        from newscrawl.demo.content import DemoSite
+        return list(self.outlet.make_site(self.size).truth(self.base_url))
 
-        return list(DemoSite(size=self.size).truth(self.base_url))
+    def crawl(self, out: Path, *extra: str) -> CrawlResult:
+        """`scrapy crawl` of this outlet with its own spider and spider arguments."""
+        return run_crawl(self.base_url, out, *self.outlet.spider_args, *extra, spider=self.outlet.spider)
 
 
 class CrawlResult:
@@ -66,6 +72,25 @@ def demo() -> Iterator[Demo]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def ndsoft_demo() -> Iterator[Demo]:
+    """The NDSoft demo outlet (EUC-KR pages, one mislabelled), crawled by the `ndsoft` family spider."""
+    server, base_url = start_server(DEMO_SIZE, outlet="ndsoft")
+    try:
+        yield Demo(base_url, DEMO_SIZE, outlet="ndsoft")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def ndsoft_crawl(ndsoft_demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """One full crawl of the NDSoft demo, shared by the tests that only read its feeds."""
+    result = ndsoft_demo.crawl(tmp_path_factory.mktemp("ndsoft_full"))
+    assert result.returncode == 0, result.log[-3000:]
+    return result
 
 
 @pytest.fixture(scope="session")

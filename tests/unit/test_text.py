@@ -146,3 +146,16 @@ def test_broadcast_signoff_names_the_reporter_and_stays() -> None:
     cleaned = clean_paragraphs(["Seoul saw its first cold snap of the season.", "Jane Park, Hanbit Radio News."])
     assert cleaned.signoff == "Jane Park"
     assert cleaned.paragraphs[-1] == "Jane Park, Hanbit Radio News."
+
+
+@pytest.mark.parametrize("line", ["/김하늘 기자", "= 김하늘·이도윤 기자", "/ 정하은 수습기자", "- 박서연 기자"])
+def test_reporter_line_alone_is_dropped(line: str) -> None:
+    # NDSoft bodies often close with the reporter's name and no e-mail; the byline already has it.
+    cleaned = clean_paragraphs([LEAD, "둘째 문단이다.", line])
+    assert cleaned.paragraphs == [LEAD, "둘째 문단이다."]
+    assert "reporter_line" in cleaned.removed
+
+
+def test_reporter_line_rule_keeps_sentences_about_reporters() -> None:
+    text = "이날 행사에는 지역 언론사 기자 30여 명이 참석했다."
+    assert clean_paragraphs([LEAD, text]).paragraphs == [LEAD, text]
