@@ -267,10 +267,11 @@ class ArticlePage:
             f" and not(ancestor::*[{_CHROME_TEST}])]").getall()
         blob = normalize_space(" ".join(t for t in texts if (len(t) < 200 and re.search(r"\d", t)) or len(t) < 20))
         for found in find_dates(blob):
+            raw = f"{found.label} {found.raw}" if found.label else found.raw
             if found.kind == "published" and published is None:
-                published = (found.raw, found.value)
+                published = (raw, found.value)
             elif found.kind == "modified" and modified is None:
-                modified = (found.raw, found.value)
+                modified = (raw, found.value)
             if published and modified:
                 break
         return published, modified
@@ -281,6 +282,25 @@ class ArticlePage:
             return canonical_url(self.response.url, keep=(self.article_key_param,), base_url=self.site.base_url)
         link = self.sel.css('link[rel="canonical"]::attr(href)').get()
         return canonical_url(self.response.urljoin(link) if link else self.response.url)
+
+    @property
+    def in_catalog(self) -> bool:
+        """Outlets resolved from a URL alone are named after their host until the page says better."""
+        return self.site.name != self.site.slug
+
+    def site_name(self) -> str:
+        if self.in_catalog:
+            return self.site.name
+        publisher = self.ld.get("publisher")
+        return self._pick("site_name", ("meta:og", lambda: self.meta("og:site_name")),
+                          ("jsonld", lambda: jsonld.text_value(publisher.get("name"))
+                           if isinstance(publisher, dict) else None)) or self.site.name
+
+    def language(self) -> str | None:
+        if self.in_catalog:
+            return self.site.language
+        lang = normalize_space(self.sel.xpath("/html/@lang").get() or self.meta("og:locale", "content-language"))
+        return lang.replace("_", "-").split("-")[0].lower() if lang else None
 
     def section(self) -> str | None:
         return self._pick("section", (self.family, self.family_section),
@@ -462,7 +482,7 @@ class ArticlePage:
             canonical_url=self.canonical(),
             article_id=article_id(self.site.slug, key) if key else None,
             site=self.site.slug,
-            site_name=self.site.name,
+            site_name=self.site_name(),
             section=self.section(),
             title=self.title(),
             subtitles=subtitles,
@@ -474,7 +494,7 @@ class ArticlePage:
             modified_at_raw=modified[0] if modified else None,
             body="\n\n".join(paragraphs) or None,
             images=images,
-            language=self.site.language,
+            language=self.language(),
             crawled_at=datetime.now(UTC).replace(microsecond=0),
             extractor=dict(self.provenance),
         )

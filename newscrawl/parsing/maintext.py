@@ -1,46 +1,46 @@
 """Main-text extraction for pages without family selectors (trafilatura underneath).
 
-Only used where cheaper paths fail: family selectors first, then this. The tree is
-copied before trafilatura cleans it, so the page's selectors stay usable.
+Only used where cheaper paths fail: family selectors first, then this. trafilatura
+works on its own copy of the tree, so the page's selectors stay usable.
 
-Around trafilatura, a few page-independent repairs (each measured on the development
-corpora, none tied to a site):
+Around trafilatura, a few page-independent repairs, each measured on the development
+corpora (``../shared/corpus``) and none tied to a site:
 
-* the page's own headline repeated as the first line is dropped;
-* a paragraph repeated three times or more is template (placeholders for blocked
-  embeds, "Advertisement"), a repeated one keeps its first occurrence only;
-* short boilerplate lines (``newscrawl.parsing.boilerplate_html``) go: photo credits,
-  share/newsletter prompts, "Read more:" teasers;
-* the lead (teaser shown above the body, the page's description) is put back in front
-  when trafilatura missed it and the page shows it.
+* lines that are links to other pages ("Read more: <headline>", related-article
+  lists) are dropped: their text is the text of a link elsewhere in the page;
+* a small block repeated three times or more is template (blocked-embed placeholders),
+  a long paragraph rendered twice keeps its first copy;
+* short boilerplate lines go (``newscrawl.parsing.boilerplate_html``): advertisement
+  labels, photo credits, share/newsletter prompts, datelines, bylines at the edges;
+* when the page's JSON-LD ``articleBody`` and the extracted text are clearly the same
+  article, paragraphs absent from ``articleBody`` (widgets, captions) are dropped;
+* the headline repeated at the top is dropped;
+* the lead (the teaser shown above the body, i.e. the page's description) is put back
+  in front when trafilatura missed it and the page shows it before the body.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
+from bisect import bisect_left, bisect_right
+from functools import cached_property, lru_cache
 from typing import Any
 
-from newscrawl.parsing.text import normalize_space
+from newscrawl.parsing.boilerplate_html import is_boilerplate, is_metadata_line
+from newscrawl.parsing.text import nfc, normalize_space
 
 logger = logging.getLogger(__name__)
 
-EXP: dict[str, Any] = {}  # experiment toggles (temporary)
 
-
-def _opt(name: str, default: Any) -> Any:
-    return EXP.get(name, default)
-
-
-def main_text(tree: Any, url: str | None = None, *, favor: str = "balanced",
-              title: str | None = None, description: str | None = None,
-              article_body: str | None = None) -> list[str]:
+def main_text(tree: Any, url: str | None = None, *, favor: str = "balanced", title: str | None = None,
+              description: str | None = None, article_body: str | None = None) -> list[str]:
     """Paragraphs of the page's main text ([] when none is found).
 
-    ``tree`` is an lxml HTML element (copied here), or HTML text/bytes. ``title`` and
-    ``description`` (the page's headline and summary, when the caller knows them) are
-    otherwise read from the page's meta tags.
+    ``tree`` is an lxml HTML element (left unchanged), or HTML text/bytes. ``title``,
+    ``description`` and ``article_body`` (the page's headline, summary and JSON-LD
+    ``articleBody``) may be passed by a caller that already has them; otherwise they
+    are read from the page (meta tags, ``<title>``/``<h1>``, JSON-LD).
     """
     import trafilatura
 
@@ -49,189 +49,210 @@ def main_text(tree: Any, url: str | None = None, *, favor: str = "balanced",
 
         try:
             tree = lxml.html.fromstring(tree)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001  (empty or undecodable document)
             return []
-    document = copy.deepcopy(tree)
     try:
+        # An lxml element is copied by trafilatura itself before cleaning (bare_extraction).
         text = trafilatura.extract(
-            document, url=url, include_comments=False, include_tables=_opt("tables", True), include_images=False,
+            tree, url=url, include_comments=False, include_tables=True, include_images=False,
             include_links=False, with_metadata=False, deduplicate=False,
-            favor_precision=favor == "precision", favor_recall=favor == "recall", fast=_opt("fast", False),
+            favor_precision=favor == "precision", favor_recall=favor == "recall", fast=False,
         )
     except Exception:  # trafilatura on hostile HTML: the page degrades to "no body", it never aborts
         logger.debug("trafilatura failed on %s", url, exc_info=True)
         return []
     if not text:
         return []
-    paragraphs = [p for p in (_line(line) for line in text.split("\n")) if p]
-    if _opt("links", True):
-        paragraphs = _drop_link_teasers(paragraphs, tree)
-    if _opt("repeats", True):
-        paragraphs = _drop_repeats(paragraphs)
-    if _opt("boiler", True):
-        from newscrawl.parsing.boilerplate_html import is_boilerplate
-
-        paragraphs = [p for p in paragraphs if not is_boilerplate(p)]
-    if _opt("ld", True):
-        paragraphs = _agree_with_article_body(
-            paragraphs, article_body if article_body is not None else _ld_article_body(tree),
-            description or next(iter(_meta(tree, "og:description", "description")), None))
-    if _opt("title", True):
-        paragraphs = _drop_leading_title(paragraphs, _titles(tree, title))
-    if _opt("meta", True):
-        from newscrawl.parsing.boilerplate_html import is_metadata_line
-
-        last = len(paragraphs) - 3
-        paragraphs = [p for i, p in enumerate(paragraphs) if not is_metadata_line(p, i < 5 or i >= last)]
-    if _opt("lead", True) and paragraphs:
-        lead = _lead(tree, paragraphs, description)
+    page = _Page(tree, title, description, article_body)
+    paragraphs = [p for p in map(_line, _INVISIBLE.sub("", nfc(text)).split("\n")) if p]
+    paragraphs = _drop_link_teasers(paragraphs, page)
+    paragraphs = _drop_repeats(paragraphs)
+    paragraphs = [p for p in paragraphs if not is_boilerplate(p)]
+    paragraphs = _agree_with_article_body(paragraphs, page)
+    paragraphs = _drop_leading_title(paragraphs, page.titles)
+    last = len(paragraphs) - 3
+    paragraphs = [p for i, p in enumerate(paragraphs) if not is_metadata_line(p, edge=i < 5 or i >= last)]
+    if paragraphs:
+        lead = _lead(page, paragraphs)
         if lead and not _contains(paragraphs, lead):
             paragraphs.insert(0, lead)
     return paragraphs
 
 
+class _Page:
+    """What the repairs need from the page, read lazily and once."""
+
+    def __init__(self, root: Any, title: str | None, description: str | None, article_body: str | None) -> None:
+        self.root = root
+        self._title = title
+        self._description = description
+        self._article_body = article_body
+
+    @cached_property
+    def metas(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for node in self.root.iter("meta"):
+            key = (node.get("property") or node.get("name") or "").lower()
+            if key in _META_KEYS:
+                value = normalize_space(node.get("content"))
+                if value:
+                    found.setdefault(key, []).append(value)
+        return found
+
+    @cached_property
+    def titles(self) -> set[str]:
+        out = {self._title} if self._title else set()
+        out.update(self.metas.get("og:title", []) + self.metas.get("twitter:title", []))
+        for node in self.root.iter("title", "h1"):
+            out.add(normalize_space(node.text_content()))
+        return {_key(t) for t in out if t}
+
+    @cached_property
+    def descriptions(self) -> list[str]:
+        found = [self._description] if self._description else []
+        for key in ("og:description", "description", "twitter:description"):
+            found += self.metas.get(key, [])
+        return list(dict.fromkeys(normalize_space(d) for d in found if d))
+
+    @cached_property
+    def body(self) -> Any:
+        body = self.root.find("body")
+        return body if body is not None else self.root
+
+    @cached_property
+    def body_text(self) -> str:
+        """The page's text in document order (scripts included: positions only)."""
+        return self.body.text_content()
+
+    @cached_property
+    def article_body(self) -> str | None:
+        if self._article_body is not None:
+            return self._article_body
+        from newscrawl.parsing import jsonld
+
+        scripts = [s.text for s in self.root.iter("script") if s.text and s.get("type") == "application/ld+json"]
+        return jsonld.text_value(jsonld.article_object(scripts).get("articleBody")) if scripts else None
+
+
+_META_KEYS = {"og:title", "twitter:title", "og:description", "description", "twitter:description"}
 _TABLE_ROW = re.compile(r"^\|(.*)\|$")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_NON_WORD = re.compile(r"\W+")
+_WORD = re.compile(r"\w+")
 
 
 def _line(line: str) -> str:
-    line = normalize_space(line)
+    line = " ".join(line.split())
+    if line[:1] != "|":
+        return line
     row = _TABLE_ROW.match(line)
-    if row:  # "| a | b |" -> "a | b"
+    if row:  # trafilatura's "| a | b |" table rows -> "a | b"
         line = " | ".join(c.strip() for c in row.group(1).split("|") if c.strip())
     return line
 
 
+@lru_cache(maxsize=4096)
+def _key(text: str) -> str:
+    return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+@lru_cache(maxsize=4096)
+def _grams(text: str) -> tuple[tuple[str, str, str, str], ...]:
+    """Word 4-grams of ``text`` (casefolded), the unit the corpora are scored in."""
+    words = _WORD.findall(text.casefold())
+    return tuple(zip(words, words[1:], words[2:], words[3:], strict=False))
+
+
+# -- links to elsewhere -------------------------------------------------------------
 _LABEL = re.compile(r"^[^:|»>]{1,30}[:|»>]\s*")
+_LINK_TEXTS = ".//a[@href][string-length() >= $shortest][string-length(normalize-space()) <= $longest]"
 
 
-def _link_texts(tree: Any) -> set[str]:
-    """Keys of the page's link texts of three words or more (teasers, related headlines)."""
-    out = set()
-    for a in tree.iter("a"):
-        href = a.get("href") or ""
-        if not href or href.startswith(("#", "javascript:")):
+def _drop_link_teasers(paragraphs: list[str], page: _Page) -> list[str]:
+    """Lines that are a link to another page, alone or behind a label ("Read more: <headline>").
+
+    Such a line is (nearly) the whole text of a link of three words or more: a headline
+    plus at most a short decoration ("Headline [VIDEO]", "Related: Headline"). A linked
+    sentence ("... said on Monday.") is prose and stays; so does a URL written out.
+    """
+    # candidate line -> the shortest link text that makes it a teaser
+    candidates: dict[str, int] = {}
+    for p in paragraphs:
+        if len(p) > 300 or len(p.split()) < 3:
             continue
-        text = a.text_content()
-        if "://" in text or "www." in text:  # a URL written out is text, not a teaser
+        label = _LABEL.match(p)
+        if label:
+            candidates[p] = int(0.75 * (len(p) - label.end()))
+        elif not p.endswith("."):
+            candidates[p] = int(0.75 * len(p))
+    if not candidates:
+        return paragraphs
+    texts = set()
+    shortest = min(max(n, 12) for n in candidates.values())
+    for a in page.root.xpath(_LINK_TEXTS, shortest=shortest, longest=max(len(p) for p in candidates)):
+        if a.get("href", "").startswith(("#", "javascript:")):
             continue
-        k = _key(text)
-        if k.count(" ") >= 2:
-            out.add(k)
-    return out
+        text = normalize_space(a.text_content())
+        if text.count(" ") >= 2 and "://" not in text and "www." not in text:  # a URL written out is text
+            texts.add(text)
+    if not texts:
+        return paragraphs
+    teasers = {p for p, shortest in candidates.items()
+               if any(len(t) >= shortest and t in p for t in texts if len(t) <= len(p))}
+    return [p for p in paragraphs if p not in teasers]
 
 
-def _drop_link_teasers(paragraphs: list[str], tree: Any) -> list[str]:
-    """Lines that are a link to elsewhere, alone or behind a label ("Read more: <headline>")."""
-    links = None
+# -- repeats ----------------------------------------------------------------------------
+def _drop_repeats(paragraphs: list[str]) -> list[str]:
+    """A small block recurring through the text is a template (placeholders of blocked embeds):
+    all its copies go. A long paragraph rendered twice keeps its first copy."""
+    counts: dict[str, int] = {}
+    for p in paragraphs:
+        counts[p] = counts.get(p, 0) + 1
+    if len(counts) == len(paragraphs):
+        return paragraphs
+    template = {p for p, n in counts.items() if n >= 3}
+    if len(template) > 4:  # the whole text rendered several times, not a small block
+        template = set()
+    seen: set[str] = set()
     out = []
     for p in paragraphs:
-        if len(p) <= 300:
-            if links is None:
-                links = _link_texts(tree)
-            k = _key(p)
-            label = _LABEL.match(p)
-            if label and _key(p[label.end():]) in links:
-                continue
-            # a whole linked sentence ("... said on Monday.") is prose; a linked headline is a teaser
-            if not p.endswith(".") and (k in links or any(len(a) >= 0.75 * len(k) and a in k for a in links)):
-                continue
+        if p in template or (p in seen and p.count(" ") >= 7):
+            continue
+        seen.add(p)
         out.append(p)
     return out
 
 
-_WORD = re.compile(r"\w+")
+# -- JSON-LD articleBody ------------------------------------------------------------
+def _agree_with_article_body(paragraphs: list[str], page: _Page) -> list[str]:
+    """Drop paragraphs the page's JSON-LD ``articleBody`` lacks, when both are the same article.
 
-
-def _grams(text: str) -> list[tuple[str, ...]]:
-    words = _WORD.findall(text.casefold())
-    return [tuple(words[i:i + 4]) for i in range(len(words) - 3)]
-
-
-def _ld_article_body(tree: Any) -> str | None:
-    from newscrawl.parsing import jsonld
-
-    scripts = [s.text for s in tree.iter("script") if s.get("type") == "application/ld+json" and s.text]
-    if not scripts:
-        return None
-    return jsonld.text_value(jsonld.article_object(scripts).get("articleBody"))
-
-
-def _agree_with_article_body(paragraphs: list[str], article_body: str | None, lead: str | None) -> list[str]:
-    """Paragraphs the page's JSON-LD ``articleBody`` does not have, when both otherwise agree.
-
-    Publishers fill ``articleBody`` from the CMS, without teasers, captions and widgets. When
-    it holds (nearly) all the extracted text and the extracted text holds (nearly) all of it,
-    it is the same article, and a paragraph absent from it is page furniture.
+    Publishers fill ``articleBody`` from the CMS, without teasers, captions and widgets.
+    When it holds nearly all the extracted text and the extracted text holds nearly all
+    of it, a paragraph absent from it is page furniture. Subheadings (often missing
+    from ``articleBody``) and the lead stay.
     """
-    if not article_body or len(article_body) < _opt("ld_min", 500):
+    article_body = page.article_body
+    if not article_body or len(article_body) < 500:
         return paragraphs
     ld = set(_grams(article_body))
     grams = [_grams(p) for p in paragraphs]
     ours = [g for gs in grams for g in gs]
     if not ours or not ld:
         return paragraphs
-    ours_in_ld = sum(g in ld for g in ours) / len(ours)
-    ld_in_ours = len(ld & set(ours)) / len(ld)
-    if ours_in_ld < _opt("ld_a", 0.7) or ld_in_ours < _opt("ld_b", 0.8):
+    if sum(g in ld for g in ours) < 0.7 * len(ours) or len(ld.intersection(ours)) < 0.8 * len(ld):
         return paragraphs
-    keep = set(_grams(lead or ""))
+    keep = set(_grams(page.descriptions[0])) if page.descriptions else set()
     return [p for p, gs in zip(paragraphs, grams, strict=True)
-            if len(gs) < 3 or sum(g in ld or g in keep for g in gs) >= _opt("ld_c", 0.2) * len(gs)
-            or _is_heading(p)]
+            if len(gs) < 3 or _is_heading(p) or sum(g in ld or g in keep for g in gs) >= 0.2 * len(gs)]
 
 
 def _is_heading(paragraph: str) -> bool:
-    """A subheading: a few words, no closing punctuation (``articleBody`` often drops them)."""
     return len(paragraph.split()) <= 12 and paragraph[-1:] not in ".!?:…\"'”“»"
 
 
-def _key(text: str) -> str:
-    return re.sub(r"\W+", " ", text.casefold()).strip()
-
-
-def _drop_repeats(paragraphs: list[str]) -> list[str]:
-    counts: dict[str, int] = {}
-    for p in paragraphs:
-        k = _key(p)
-        counts[k] = counts.get(k, 0) + 1
-    # A small block recurring through the text is a template (blocked-embed placeholders,
-    # ad labels): all its copies go. A whole text rendered several times keeps one copy.
-    template = {k for k, n in counts.items() if n >= 3}
-    if len(template) > 4:
-        template = set()
-    seen: set[str] = set()
-    out = []
-    for p in paragraphs:
-        k = _key(p)
-        if not k or k in template or (k in seen and len(k.split()) >= 8):
-            continue
-        seen.add(k)
-        out.append(p)
-    return out
-
-
-def _meta(tree: Any, *names: str) -> list[str]:
-    found = []
-    for node in tree.iterfind(".//meta"):
-        key = (node.get("property") or node.get("name") or "").lower()
-        if key in names:
-            value = normalize_space(node.get("content"))
-            if value:
-                found.append(value)
-    return found
-
-
-def _titles(tree: Any, title: str | None) -> set[str]:
-    out = {title} if title else set()
-    out.update(_meta(tree, "og:title", "twitter:title"))
-    doc_title = tree.findtext(".//title")
-    if doc_title:
-        out.add(normalize_space(doc_title))
-    for h1 in tree.iter("h1"):
-        out.add(normalize_space(h1.text_content()))
-    return {_key(t) for t in out if t}
-
-
+# -- headline -------------------------------------------------------------------------
 _TITLE_SPLIT = re.compile(r"\s+[|–—-]\s+|\s*[|｜]\s*")
 
 
@@ -244,85 +265,90 @@ def _is_title(paragraph: str, titles: set[str]) -> bool:
 
 
 def _drop_leading_title(paragraphs: list[str], titles: set[str]) -> list[str]:
-    """The headline repeated at the top (alone, or as "Headline | Site")."""
-    head = [p for p in paragraphs[:5] if not _is_title(p, titles)]
-    return head + paragraphs[5:]
+    """The headline repeated in the first lines (alone, or as "Headline | Site")."""
+    if not titles:
+        return paragraphs
+    return [p for p in paragraphs[:5] if not _is_title(p, titles)] + paragraphs[5:]
 
 
-def _lead(tree: Any, paragraphs: list[str], description: str | None) -> str | None:
-    """The page's teaser (its description, as shown above the body), when trafilatura left it out."""
-    candidates = [description] if description else []
-    candidates += _meta(tree, "og:description", "description", "twitter:description")
-    seen = set()
-    for cand in candidates:
-        cand = normalize_space(cand)
-        if len(cand) < _opt("lead_min", 40) or cand in seen:
+# -- lead -----------------------------------------------------------------------------
+_OUTSIDE = {"script", "style", "noscript", "template", "title", "head", "footer", "nav", "aside", "form",
+            "button", "a"}
+_TEXT_NODES = ".//text()[contains(., $probe)]"
+
+
+def _lead(page: _Page, paragraphs: list[str]) -> str | None:
+    """The page's teaser when trafilatura left it out: its description, shown in the page before the body."""
+    for description in page.descriptions:
+        if len(description) < 40:
             continue
-        seen.add(cand)
-        shown = _shown(tree, cand, paragraphs)
+        if _contains(paragraphs, description):
+            return None  # already there
+        shown = _shown(page, description, paragraphs)
         if shown:
             return shown
     return None
 
 
-def _squash(text: str | None) -> str:
-    return _SPACE.sub("", text or "")
+def _shown(page: _Page, description: str, paragraphs: list[str]) -> str | None:
+    """Full text of the visible block showing ``description`` ahead of the body, or None.
 
-
-_SPACE = re.compile(r"\s+")
-_OUTSIDE = ("script", "style", "noscript", "template", "title", "footer", "nav", "aside", "form", "button")
-
-
-def _shown(tree: Any, description: str, paragraphs: list[str]) -> str | None:
-    """Full text of the visible element showing ``description`` before the body starts, or None.
-
-    The description must be shown in the page (not only in meta tags), outside page
-    furniture, and ahead of the first extracted paragraphs: a site-wide blurb in the
-    footer or a teaser of another article is not this article's lead.
+    Shown only in meta tags, in page furniture, or after the first extracted paragraphs
+    (a site-wide blurb in the footer, a teaser of another article): not this article's lead.
     """
-    probe = _squash(description.rstrip(".…"))[:40]
-    if len(probe) < 20:
-        return None
-    starts = [_squash(p)[:30] for p in paragraphs[:3] if len(_squash(p)) >= 30]
-    body = tree.find(".//body")
-    if body is None or not starts:
-        return None
-    found = None
-    for node in body.iter():
-        if not isinstance(node.tag, str):
+    text = page.body_text
+    starts = [text.find(s) for p in paragraphs[:3] if len(p) >= 40 for s in (p[:25], p[-25:])]
+    body_start = min((i for i in starts if i >= 0), default=-1)
+    if body_start < 0:
+        return None  # the body's place in the page is unknown
+    stripped = description.rstrip(".… ")
+    for probe in dict.fromkeys((stripped[:30], stripped[-30:])):
+        if len(probe) < 20:
             continue
-        texts = [node.text, *(child.tail for child in node)]
-        own = "".join(_squash(t) for t in texts if t)
-        if not own:
+        before = text.count(probe, 0, body_start)
+        if not before:
             continue
-        if found is None and probe in own:
-            found = node
-        elif any(start in own for start in starts):
-            break  # the body starts here
-    else:
-        return None  # body start not found: cannot tell the lead from a later teaser
-    if found is None or any(a.tag in _OUTSIDE for a in found.iterancestors()) or found.tag in _OUTSIDE:
-        return None
-    element, text = found, normalize_space(found.text_content())
-    whole = _squash(description.rstrip(".…"))[:80]
-    # grow to the enclosing block while it stays about the description's size
-    while whole not in _squash(text) and element.getparent() is not None:
-        element = element.getparent()
-        text = normalize_space(element.text_content())
-    if len(text) > 2 * len(description) + 80:
-        return None
-    return text
+        # the first visible occurrence, if it is one of those ahead of the body
+        for rank, node in enumerate(page.body.xpath(_TEXT_NODES, probe=probe)):
+            if rank >= before:
+                break
+            element = node.getparent()
+            if element is not None and node.is_tail:
+                element = element.getparent()
+            if element is None or element.tag in _OUTSIDE or any(a.tag in _OUTSIDE for a in element.iterancestors()):
+                continue
+            return _block_text(element, description)
+    return None
+
+
+def _block_text(element: Any, description: str) -> str | None:
+    """Text of ``element`` grown to the block holding the whole description, if it stays lead-sized."""
+    limit = 2 * len(description) + 80
+    whole = _squash(description.rstrip(".… "))[:80]
+    text = normalize_space(element.text_content())
+    while whole not in _squash(text):
+        parent = element.getparent()
+        if parent is None:
+            break
+        element, text = parent, normalize_space(parent.text_content())
+        if len(text) > limit:
+            return None
+    return text if len(text) <= limit else None
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
 
 
 def _contains(paragraphs: list[str], lead: str) -> bool:
-    lead_key = _key(lead)
-    head = _key(" ".join(paragraphs[:8]))
-    if lead_key[:60] in head:
-        return True
-    words = lead_key.split()
-    if len(words) < 4:
-        return lead_key in head
-    grams = {tuple(words[i:i + 4]) for i in range(len(words) - 3)}
-    body_words = _key(" ".join(paragraphs)).split()
-    body_grams = {tuple(body_words[i:i + 4]) for i in range(len(body_words) - 3)}
-    return len(grams & body_grams) >= 0.5 * len(grams)
+    """Whether the extracted text already has (most of) the lead."""
+    lead_grams = set(_grams(lead))
+    if not lead_grams:
+        return _key(lead) in _key(" ".join(paragraphs[:8]))
+    found = set()
+    for p in paragraphs:
+        found.update(lead_grams.intersection(_grams(p)))
+        if len(found) >= 0.5 * len(lead_grams):
+            return True
+    # a lead sentence may run across two extracted lines
+    return len(lead_grams.intersection(_grams(" ".join(paragraphs[:6])))) >= 0.5 * len(lead_grams)
