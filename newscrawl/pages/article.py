@@ -54,9 +54,9 @@ _LOGO_XPATH = (
     " or contains(@class,'site-title') or contains(@class,'site-name') or contains(@class,'brand')]"
     " | ancestor-or-self::a[@href='/' or @href='./'] | .//a[@href='/' or @href='./']"
 )
-#: Page regions that are never the article's own metadata (footers carry a paper's registration date).
-_CHROME_TEST = ("self::footer or self::aside or self::nav or contains(@id,'footer') or contains(@class,'footer')"
-                " or contains(@class,'copyright') or contains(@id,'copyright') or contains(@class,'company')")
+_HIDDEN_TAGS = frozenset({"script", "style", "a", "footer", "aside", "nav", "noscript", "template"})
+_CHROME_WORDS = ("footer", "copyright", "company")
+_DIGIT = re.compile(r"\d")
 _ROLE_WORD = re.compile(r"(기자|특파원|논설위원|칼럼니스트|편집위원)(\s|$|[,·])")
 _BYLINE_XPATH = ("//*[contains(@class,'byline') or contains(@class,'author') or contains(@class,'writer')"
                  " or contains(@class,'reporter')][not(ancestor::footer)][not(ancestor::aside)]")
@@ -261,11 +261,25 @@ class ArticlePage:
     def visible_dates(self) -> tuple[tuple[str, datetime] | None, tuple[str, datetime] | None]:
         """Labelled dates (입력/등록/수정 ...) shown in the page, outside scripts and lists of other articles."""
         published = modified = None
-        texts = self.sel.xpath(
-            "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::a)"
-            " and not(ancestor::li[.//a and not(ancestor::*[contains(@class,'info')])])"
-            f" and not(ancestor::*[{_CHROME_TEST}])]").getall()
-        blob = normalize_space(" ".join(t for t in texts if (len(t) < 200 and re.search(r"\d", t)) or len(t) < 20))
+        excluded: dict[Any, bool] = {}
+
+        def hidden(element: Any) -> bool:
+            """Inside a script, link, other-article list item or page chrome (memoised per element)."""
+            if element is None:
+                return False
+            known = excluded.get(element)
+            if known is None:
+                tag = element.tag if isinstance(element.tag, str) else ""
+                cls = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+                known = (tag in _HIDDEN_TAGS or any(word in cls for word in _CHROME_WORDS)
+                         or (tag == "li" and element.find(".//a") is not None and "info" not in cls)
+                         or hidden(element.getparent()))
+                excluded[element] = known
+            return known
+
+        texts = [t for t in self.sel.root.xpath("//body//text()")
+                 if ((len(t) < 200 and _DIGIT.search(t)) or len(t) < 20) and not hidden(t.getparent())]
+        blob = normalize_space(" ".join(texts))
         for found in find_dates(blob):
             raw = f"{found.label} {found.raw}" if found.label else found.raw
             if found.kind == "published" and published is None:
