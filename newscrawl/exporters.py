@@ -41,6 +41,13 @@ def export_dict(item: Any) -> dict[str, Any]:
     return {k: to_json_value(v) for k, v in ItemAdapter(item).asdict().items()}
 
 
+def _position(file: Any) -> int:
+    try:
+        return int(file.tell())
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
 def excel_safe(cell: str) -> str:
     """Prefix a quote to cells a spreadsheet would evaluate (CSV formula injection)."""
     return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
@@ -49,16 +56,26 @@ def excel_safe(cell: str) -> str:
 class CsvArticleExporter(CsvItemExporter):
     """Flat CSV: one header row, one row per item, every cell a string."""
 
-    def __init__(self, file: Any, *, list_separator: str = DEFAULT_LIST_SEPARATOR, **kwargs: Any) -> None:
+    def __init__(self, file: Any, *, list_separator: str = DEFAULT_LIST_SEPARATOR, excel: bool = False,
+                 **kwargs: Any) -> None:
         if not kwargs.get("fields_to_export"):
             # A fixed header: the same columns in every file, whatever the first item holds.
             kwargs["fields_to_export"] = article_field_names()
+        # Appending to a partition that already has rows: no second header, no second BOM.
+        appending = _position(file) > 0
+        if appending:
+            kwargs["include_headers_line"] = False
+        if excel:
+            # Excel reads UTF-8 CSV correctly only with a byte-order mark.
+            kwargs["encoding"] = "utf-8" if appending else "utf-8-sig"
         super().__init__(file, **kwargs)
         self.list_separator = list_separator
 
     @classmethod
     def from_crawler(cls, crawler: Any, file: Any, *args: Any, **kwargs: Any) -> CsvArticleExporter:
-        kwargs.setdefault("list_separator", crawler.settings.get("NEWSCRAWL_CSV_LIST_SEPARATOR", DEFAULT_LIST_SEPARATOR))
+        settings = crawler.settings
+        kwargs.setdefault("list_separator", settings.get("NEWSCRAWL_CSV_LIST_SEPARATOR", DEFAULT_LIST_SEPARATOR))
+        kwargs.setdefault("excel", settings.getbool("NEWSCRAWL_CSV_EXCEL", False))
         return cls(file, *args, **kwargs)
 
     def serialize_field(self, field: Any, name: str, value: Any) -> Any:

@@ -34,6 +34,9 @@ ITEM_PIPELINES = {
 }
 FEED_EXPORT_ENCODING = "utf-8"  # without it JSON escapes Korean as \uXXXX
 FEED_EXPORTERS = {"csv": "newscrawl.exporters.CsvArticleExporter"}
+FEED_URI_PARAMS = "newscrawl.feeds.uri_params"  # adds %(site)s and %(date)s
+# Default partitioned feeds output/<site>/<YYYY-MM-DD>.jsonl (.csv) unless -o/-O is given.
+ADDONS = {"newscrawl.feeds.DefaultFeedsAddon": 100}
 EXTENSIONS = {"newscrawl.extensions.CrawlSummary": 500}
 # Charset repair runs after decompression (HttpCompressionMiddleware, 590) and before anything
 # reads the text (MetaRefreshMiddleware, 580): process_response goes from high to low numbers.
@@ -45,7 +48,11 @@ NEWSCRAWL_MAX_ARTICLES = 0  # article pages the `articles` spider requests, 0 = 
 NEWSCRAWL_SINCE = None  # YYYY-MM-DD or ISO datetime; Korea time when no offset
 NEWSCRAWL_REQUIRED_FIELDS = ["url", "title", "body", "published_at"]
 NEWSCRAWL_MIN_BODY_CHARS = 50
-NEWSCRAWL_REJECTS_URI = "output/%(name)s/rejects.jsonl"
+NEWSCRAWL_FEEDS_ENABLED = True
+NEWSCRAWL_OUTPUT_DIR = "output"
+NEWSCRAWL_CSV = False
+NEWSCRAWL_CSV_EXCEL = False
+NEWSCRAWL_REJECTS_URI = "output/%(site)s/%(date)s.rejects.jsonl"
 NEWSCRAWL_REJECTS_OVERWRITE = False
 NEWSCRAWL_CSV_LIST_SEPARATOR = " | "
 NEWSCRAWL_SUMMARY_ENABLED = True

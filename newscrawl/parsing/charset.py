@@ -14,6 +14,7 @@ Used by ``newscrawl.middlewares.CharsetRepairMiddleware`` (crawls, with stats) a
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from scrapy.http import TextResponse
 
@@ -95,3 +96,44 @@ def repair_encoding(response: TextResponse) -> tuple[TextResponse, str | None]:
             if candidate != encoding and _strict(body, candidate) is not None:
                 return response.replace(encoding=candidate), f"{encoding}->{candidate}"
     return response, None
+
+
+_LATIN_MOJIBAKE = re.compile(
+    "[\u0080-\u009f]|[\u00c2-\u00f4][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+    "\u02dc\u2013-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+_HANJA = re.compile("[\u4e00-\u9fff\uf900-\ufaff]")
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def mojibake_reason(text: str | None) -> str | None:
+    """Why ``text`` looks wrongly decoded ('replacement_char', 'mojibake'), or None.
+
+    Legitimate Korean news uses Hanja sparingly ('與野', '韓美'); UTF-8 Hangul read as CP949
+    turns most syllables into ideographs, so a high Hanja share among Korean letters is the
+    tell. Latin-1 mojibake ('Ã©', 'í•œ') and C1 controls never occur in clean text.
+    """
+    if not text:
+        return None
+    if REPLACEMENT in text:
+        return "replacement_char"
+    if len(_LATIN_MOJIBAKE.findall(text)) >= 3:
+        return "mojibake"
+    hangul = _HANGUL.findall(text)
+    hanja = len(_HANJA.findall(text))
+    if len(hangul) + hanja >= 20:
+        # Everyday Korean sits inside KS X 1001's 2,350 syllables; a CP949 misreading of UTF-8
+        # produces ideographs and rare extension syllables ('븳', '쏆') in bulk.
+        rare = sum(1 for ch in hangul if not _is_common_syllable(ch))
+        if (rare + hanja) / (len(hangul) + hanja) > 0.25:
+            return "mojibake"
+    return None
+
+
+@cache
+def _is_common_syllable(ch: str) -> bool:
+    try:
+        ch.encode("euc_kr")
+    except UnicodeEncodeError:
+        return False
+    return True

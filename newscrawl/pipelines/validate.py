@@ -1,54 +1,137 @@
 """ValidatePipeline: invalid items go to the rejects feed with a reason, never silently away.
 
+Checks, in order, each failure a ``reject_reason``: ``extract_error``; ``missing:<field>``;
+``body_too_short``/``body_too_long``; ``title_too_short``/``title_too_long``;
+``published_in_future``/``modified_in_future`` (beyond a tolerance); ``modified_before_published``;
+``naive_datetime:<field>``; ``replacement_char:<field>``/``mojibake:<field>`` (text lost or garbled
+by a wrong charset); ``offsite_url`` (the URL is outside the outlet's domains); ``schema:<field>``
+(the exported record does not match ``newscrawl/schema/article.schema.json``).
+
 Settings:
 
 ``NEWSCRAWL_REQUIRED_FIELDS``  fields that must be non-empty (default url, title, body, published_at)
 ``NEWSCRAWL_MIN_BODY_CHARS``   body length floor in characters (default 50)
+``NEWSCRAWL_MAX_BODY_CHARS``   body length ceiling (default 200000: a whole page dumped as "body")
+``NEWSCRAWL_MIN_TITLE_CHARS`` / ``NEWSCRAWL_MAX_TITLE_CHARS``  title bounds (default 4 / 300)
+``NEWSCRAWL_FUTURE_TOLERANCE`` seconds a time may lie in the future (clock skew; default 3600)
 ``NEWSCRAWL_REJECTS_URI``      JSON Lines file of rejected items, each with ``reject_reason``;
-                               ``%(name)s`` is the spider name, ``%(time)s`` the start time
-                               (default ``output/%(name)s/rejects.jsonl``); empty disables the file
+                               ``%(site)s`` outlet, ``%(date)s`` crawl day (KST), ``%(name)s`` spider,
+                               ``%(time)s`` start time (default ``output/%(site)s/%(date)s.rejects.jsonl``);
+                               empty disables the file
 ``NEWSCRAWL_REJECTS_OVERWRITE`` truncate the rejects file at start (default false: append, so
                                scheduled runs keep every reject)
 
-Stats: ``newscrawl/rejects/total`` and ``newscrawl/rejects/<reason>``.
+Stats: ``newscrawl/rejects/total`` and ``newscrawl/rejects/<reason>``; texts that look wrongly
+decoded are also counted as ``newscrawl/charset/suspicious``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
+import jsonschema
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.exporters import export_dict
+from newscrawl.feeds import uri_params
+from newscrawl.parsing.charset import mojibake_reason
+from newscrawl.parsing.urls import host_of
+from newscrawl.sites import load_catalog
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_REQUIRED = ("url", "title", "body", "published_at")
 
 
-def validate_article(item: Any, required: tuple[str, ...] = DEFAULT_REQUIRED, min_body_chars: int = 50) -> list[str]:
-    """Reasons ``item`` is invalid, most fundamental first; empty when valid."""
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "article.schema.json"
+
+
+@attrs.frozen
+class Limits:
+    """Validation thresholds (from settings; defaults for tests and ``scrapy extract``)."""
+
+    required: tuple[str, ...] = DEFAULT_REQUIRED
+    min_body_chars: int = 50
+    max_body_chars: int = 200_000
+    min_title_chars: int = 4
+    max_title_chars: int = 300
+    future_tolerance: timedelta = timedelta(hours=1)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        return cls(
+            required=tuple(settings.getlist("NEWSCRAWL_REQUIRED_FIELDS", list(DEFAULT_REQUIRED))),
+            min_body_chars=settings.getint("NEWSCRAWL_MIN_BODY_CHARS", 50),
+            max_body_chars=settings.getint("NEWSCRAWL_MAX_BODY_CHARS", 200_000),
+            min_title_chars=settings.getint("NEWSCRAWL_MIN_TITLE_CHARS", 4),
+            max_title_chars=settings.getint("NEWSCRAWL_MAX_TITLE_CHARS", 300),
+            future_tolerance=timedelta(seconds=settings.getfloat("NEWSCRAWL_FUTURE_TOLERANCE", 3600)),
+        )
+
+
+@cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text("utf-8")))
+
+
+def _host_in(url: str, domains: tuple[str, ...]) -> bool:
+    host = host_of(url)
+    return any(host == d or host.endswith("." + d) for d in (x.removeprefix("www.") for x in domains))
+
+
+def validate_article(item: Any, limits: Limits = Limits(), domains: tuple[str, ...] = (),
+                     now: datetime | None = None) -> list[str]:
+    """Reasons ``item`` is invalid, most fundamental first; empty when valid.
+
+    ``domains``: the outlet's hosts; when given, the item's URL must be on one of them.
+    """
     adapter = ItemAdapter(item)
     error = (adapter.get("extractor") or {}).get("error")
     if error:
         return ["extract_error"]
-    reasons = [f"missing:{field}" for field in required if not adapter.get(field)]
-    body = adapter.get("body")
-    if body and len(body) < min_body_chars:
+    reasons = [f"missing:{field}" for field in limits.required if not adapter.get(field)]
+    body, title = adapter.get("body"), adapter.get("title")
+    if body and len(body) < limits.min_body_chars:
         reasons.append("body_too_short")
+    if body and len(body) > limits.max_body_chars:
+        reasons.append("body_too_long")
+    if title and len(title) < limits.min_title_chars:
+        reasons.append("title_too_short")
+    if title and len(title) > limits.max_title_chars:
+        reasons.append("title_too_long")
     published, modified = adapter.get("published_at"), adapter.get("modified_at")
-    if published and modified and modified < published:
-        reasons.append("modified_before_published")
-    for field in ("published_at", "modified_at"):
-        value = adapter.get(field)
-        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+    aware = {}
+    for field, value in (("published_at", published), ("modified_at", modified)):
+        if value is None:
+            continue
+        if not isinstance(value, datetime) or value.tzinfo is None:
             reasons.append(f"naive_datetime:{field}")
+        else:
+            aware[field] = value
+    horizon = (now or datetime.now(UTC)) + limits.future_tolerance
+    for field, value in aware.items():
+        if value > horizon:
+            reasons.append(f"{field.removesuffix('_at')}_in_future")
+    if len(aware) == 2 and aware["modified_at"] < aware["published_at"]:
+        reasons.append("modified_before_published")
+    for field in ("title", "body"):
+        why = mojibake_reason(adapter.get(field))
+        if why:
+            reasons.append(f"{why}:{field}")
+    url = adapter.get("url")
+    if domains and url and not _host_in(url, domains):
+        reasons.append("offsite_url")
+    if not reasons:
+        errors = sorted(_schema_validator().iter_errors(export_dict(item)), key=lambda e: list(e.path))
+        reasons += sorted({f"schema:{e.path[0] if e.path else e.validator}" for e in errors})
     return reasons
 
 
@@ -87,9 +170,8 @@ class ValidatePipeline:
         settings = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
-        self.required = tuple(settings.getlist("NEWSCRAWL_REQUIRED_FIELDS", list(DEFAULT_REQUIRED)))
-        self.min_body_chars = settings.getint("NEWSCRAWL_MIN_BODY_CHARS", 50)
-        self.uri_template = settings.get("NEWSCRAWL_REJECTS_URI", "output/%(name)s/rejects.jsonl")
+        self.limits = Limits.from_settings(settings)
+        self.uri_template = settings.get("NEWSCRAWL_REJECTS_URI", "output/%(site)s/%(date)s.rejects.jsonl")
         self.overwrite = settings.getbool("NEWSCRAWL_REJECTS_OVERWRITE", False)
         self.rejects = RejectsWriter(None)
 
@@ -101,8 +183,8 @@ class ValidatePipeline:
         path = None
         if self.uri_template:
             spider = self.crawler.spider
-            params = {"name": spider.name if spider else "crawl",
-                      "time": datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")}
+            params = uri_params({"name": spider.name if spider else "crawl",
+                                 "time": datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")}, spider)
             uri = self.uri_template % params
             path = Path(uri.removeprefix("file://"))
         self.rejects = RejectsWriter(path, self.overwrite)
@@ -113,12 +195,24 @@ class ValidatePipeline:
     def close_spider(self) -> None:
         self.rejects.close()
 
+    def _domains(self, site: str | None) -> tuple[str, ...]:
+        """Hosts the item's outlet lives on: the spider's outlet, a catalog outlet, or the host-named site."""
+        if not site:
+            return ()
+        spider_site = getattr(self.crawler.spider, "site", None)
+        if spider_site is not None and spider_site.slug == site:
+            return tuple(spider_site.domains)
+        outlet = load_catalog().get(site)
+        return tuple(outlet.domains) if outlet else (site,)
+
     def process_item(self, item: Any) -> Any:
-        reasons = validate_article(item, self.required, self.min_body_chars)
+        reasons = validate_article(item, self.limits, self._domains(ItemAdapter(item).get("site")))
         if not reasons:
             return item
         self.rejects.write(item, reasons)
         self.stats.inc_value("newscrawl/rejects/total")
         for reason in reasons:
             self.stats.inc_value(f"newscrawl/rejects/{reason}")
+            if reason.startswith(("mojibake", "replacement_char")):
+                self.stats.inc_value("newscrawl/charset/suspicious")
         raise DropItem(f"rejected ({','.join(reasons)}): {ItemAdapter(item).get('url')}", log_level="INFO")

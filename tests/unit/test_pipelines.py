@@ -21,7 +21,7 @@ BODY = "한빛시는 5일 시청 대회의실에서 청년 정책 토론회를 �
 
 def article(**kw: object) -> Article:
     fields: dict = {
-        "url": "http://x.kr/news/view.php?idx=1", "article_id": "x:1", "title": "제목", "body": BODY,
+        "url": "http://x.kr/news/view.php?idx=1", "article_id": "x:1", "title": "한빛시 청년 정책 토론회", "body": BODY,
         "published_at": datetime(2024, 3, 5, 9, 42, 31, tzinfo=KST),
     }
     fields.update(kw)
@@ -31,7 +31,7 @@ def article(**kw: object) -> Article:
 def test_clean_article_merges_dateline_and_trailer_into_bylines() -> None:
     item = article(
         title="  제목\xa0 ",
-        subtitles=[" 부제 ", "", "제목"],
+        subtitles=[" 부제 ", "", "제목"],  # the title repeated as a subtitle is dropped
         bylines=[{"name": "김하늘", "desk": "사회부", "email": None}],
         body="[뉴스21 통신=김하늘 사회부기자] 첫 문단이다.\n\n둘째 문단이다.\n\n김하늘 기자 sky@example.kr",
     )
@@ -62,14 +62,38 @@ def test_clean_pipeline_counts_rules() -> None:
         ({"modified_at": datetime(2024, 3, 5, 9, 0, tzinfo=KST)}, "modified_before_published"),
         ({"published_at": datetime(2024, 3, 5, 9, 0)}, "naive_datetime:published_at"),
         ({"extractor": {"error": "ValueError: boom"}}, "extract_error"),
+        ({"title": "속보"}, "title_too_short"),
+        ({"title": "가" * 301}, "title_too_long"),
+        ({"body": "가나다라 " * 50_001}, "body_too_long"),
+        ({"published_at": datetime(2099, 1, 1, tzinfo=KST)}, "published_in_future"),
+        ({"modified_at": datetime(2099, 1, 1, tzinfo=KST)}, "modified_in_future"),
+        ({"body": BODY + " \ufffd\ufffd 깨진 글자"}, "replacement_char:body"),
+        ({"title": "í•œë¹›ì‹œ ì²\xadë…„ ì •ì±…"}, "mojibake:title"),
+        # UTF-8 bytes read as CP949: what a page that lies about its charset turns into.
+        ({"body": BODY.encode("utf-8").decode("cp949", errors="ignore")}, "mojibake:body"),
+        ({"content_hash": "not-a-sha256"}, "schema:content_hash"),
     ],
 )
 def test_validate_reasons(changes: dict, reason: str) -> None:
     assert reason in validate_article(article(**changes))
 
 
+def test_future_tolerance_and_sparse_hanja_are_fine() -> None:
+    now = datetime(2024, 3, 5, 12, 0, tzinfo=KST)
+    soon = article(published_at=now + timedelta(minutes=30))
+    assert validate_article(soon, now=now) == []
+    assert validate_article(article(title="與野, 한빛시 예산안 합의"), now=now) == []
+
+
+def test_offsite_url() -> None:
+    item = article(url="http://elsewhere.example/news/view.php?idx=1")
+    assert "offsite_url" in validate_article(item, domains=("x.kr",))
+    assert "offsite_url" not in validate_article(article(url="http://www.x.kr/a"), domains=("x.kr",))
+
+
 def test_valid_item_passes() -> None:
-    assert validate_article(article(modified_at=datetime(2024, 3, 5, 1, 0, tzinfo=UTC))) == []
+    assert validate_article(article(modified_at=datetime(2024, 3, 5, 1, 0, tzinfo=UTC),
+                                    content_hash="a" * 64)) == []
     assert validate_article(article(published_at=datetime(2024, 3, 5, 0, 42, tzinfo=timezone(timedelta(0))))) == []
 
 
@@ -82,15 +106,19 @@ def test_validate_pipeline_writes_rejects_with_reason(tmp_path: Path) -> None:
     assert pipe.process_item(good) is good
     with pytest.raises(DropItem):
         pipe.process_item(article(article_id="x:2", title=None, body="짧은 본문"))
+    with pytest.raises(DropItem):
+        pipe.process_item(article(article_id="x:3", body=BODY + " \ufffd"))
     pipe.close_spider()
     records = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
-    assert len(records) == 1
+    assert len(records) == 2
+    assert records[1]["reject_reason"] == "replacement_char:body"
+    assert crawler.stats.get_value("newscrawl/charset/suspicious") == 1
     assert records[0]["article_id"] == "x:2"
     assert records[0]["reject_reason"] == "missing:title,body_too_short"
     assert records[0]["published_at"] == "2024-03-05T09:42:31+09:00"
     assert "\\u" not in rejects.read_text("utf-8")
     stats = crawler.stats
-    assert stats.get_value("newscrawl/rejects/total") == 1
+    assert stats.get_value("newscrawl/rejects/total") == 2
     assert stats.get_value("newscrawl/rejects/missing:title") == 1
     assert stats.get_value("newscrawl/rejects/body_too_short") == 1
 
