@@ -465,7 +465,9 @@ class ArticlePage:
                 if parts.images:
                     self.provenance["images"] = self.family
                 return parts.paragraphs, parts.images
-        paragraphs = main_text(self.sel.root, self.response.url)
+        # Passing articleBody ("" = none) spares main_text a second JSON-LD parse.
+        paragraphs = main_text(self.sel.root, self.response.url,
+                               article_body=jsonld.text_value(self.ld.get("articleBody")) or "")
         if paragraphs:
             self.provenance["body"] = "maintext"
             return paragraphs, []
