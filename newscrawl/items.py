@@ -82,6 +82,15 @@ class Article:
     content_hash: str | None = attrs.field(
         default=None, metadata=_doc("SHA-256 hex of the normalised body; equal bodies have equal hashes.")
     )
+    cluster_id: str | None = attrs.field(
+        default=None,
+        metadata=_doc("Near-duplicate cluster: the article_id of the first article of the story (its own id when it "
+                      "is the first); copies of one press release across outlets share it."),
+    )
+    duplicate_of: str | None = attrs.field(
+        default=None,
+        metadata=_doc("For a near-duplicate marked rather than dropped: the article_id it repeats; null otherwise."),
+    )
     extractor: dict[str, str] = attrs.field(
         factory=dict,
         metadata=_doc("Provenance: for each extracted field, the path that produced it, e.g. {'title': 'dada'}."),
