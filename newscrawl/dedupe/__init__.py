@@ -1,0 +1,1 @@
+"""Deduplication beyond exact hashes: near-duplicate signatures and their index (:mod:`.near`)."""
