@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_OUT ?= output/demo
 DEMO_SIZE ?= 80
 
-.PHONY: venv demo test lint clean score bench-extract
+.PHONY: venv demo demo-reset test lint clean score bench-extract
 
 venv: $(VENV)/.installed
 
@@ -17,6 +17,9 @@ $(VENV)/.installed: requirements.txt
 
 demo: venv
 	$(PY) -m newscrawl.demo run --out $(DEMO_OUT) --size $(DEMO_SIZE)
+
+demo-reset:
+	rm -rf $(DEMO_OUT)
 
 test: venv
 	$(PY) -m pytest -q

@@ -23,7 +23,10 @@ def summary_counts(stats: dict) -> dict[str, object]:
         "exported": stats.get("item_scraped_count", 0),
         "rejected": stats.get("newscrawl/rejects/total", 0),
         "reject_reasons": rejects,
-        "duplicates": stats.get("newscrawl/dedupe/article_id", 0) + stats.get("newscrawl/dedupe/content_hash", 0),
+        "duplicates": sum(stats.get(f"newscrawl/dedupe/{k}", 0)
+                          for k in ("article_id", "canonical_url", "content_hash", "near_duplicate_dropped")),
+        "known_before_run": stats.get("newscrawl/dedupe/known_before_run", 0),
+        "near_duplicates": stats.get("newscrawl/dedupe/near_duplicate", 0),
         "not_article": stats.get("newscrawl/pages/not_article", 0),
         "extract_errors": stats.get("newscrawl/pages/extract_error", 0),
         "http_errors": stats.get("httperror/response_ignored_count", 0),
@@ -48,8 +51,9 @@ class CrawlSummary:
         c = summary_counts(self.crawler.stats.get_stats())
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(c["reject_reasons"].items())) or "none"
         logger.info(
-            "newscrawl summary (%s): exported=%s rejected=%s [%s] duplicates=%s not_article=%s extract_errors=%s "
-            "http_errors=%s link_variants_skipped=%s list_pages=%s",
-            reason, c["exported"], c["rejected"], reasons, c["duplicates"], c["not_article"], c["extract_errors"],
-            c["http_errors"], c["link_variants_skipped"], c["list_pages"],
+            "newscrawl summary (%s): exported=%s rejected=%s [%s] duplicates=%s (known before this run: %s) "
+            "near_duplicates=%s not_article=%s extract_errors=%s http_errors=%s link_variants_skipped=%s list_pages=%s",
+            reason, c["exported"], c["rejected"], reasons, c["duplicates"], c["known_before_run"],
+            c["near_duplicates"], c["not_article"], c["extract_errors"], c["http_errors"],
+            c["link_variants_skipped"], c["list_pages"],
         )

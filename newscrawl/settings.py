@@ -55,6 +55,10 @@ NEWSCRAWL_CSV_EXCEL = False
 NEWSCRAWL_REJECTS_URI = "output/%(site)s/%(date)s.rejects.jsonl"
 NEWSCRAWL_REJECTS_OVERWRITE = False
 NEWSCRAWL_CSV_LIST_SEPARATOR = " | "
+NEWSCRAWL_STATE_URI = "sqlite:///.newscrawl/state.sqlite"  # what earlier runs saw (see newscrawl/state.py)
+NEWSCRAWL_NEAR_DUPLICATES = "mark"  # mark | drop | off
+NEWSCRAWL_NEAR_THRESHOLD = 0.35
+NEWSCRAWL_STATE_COMMIT_EVERY = 50
 NEWSCRAWL_SUMMARY_ENABLED = True
 NEWSCRAWL_CHARSET_REPAIR_ENABLED = True  # re-decode pages whose declared charset is wrong
 

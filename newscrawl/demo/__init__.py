@@ -1,9 +1,12 @@
 """Offline demo outlets: deterministic synthetic news sites with their ground truth.
 
-뉴스21 통신 on the 다다미디어 CMS markup (:class:`DemoSite`) and the fictional 한빛일보 on the
-NDSoft markup with EUC-KR pages (:class:`NdsoftDemoSite`, ``newscrawl.demo.ndsoft``).
+뉴스21 통신 on the 다다미디어 CMS markup (:class:`DemoSite`), the fictional 한빛일보 on the
+NDSoft markup with EUC-KR pages (:class:`NdsoftDemoSite`, ``newscrawl.demo.ndsoft``) and
+the fictional 누리신문, another 다다미디어 outlet (:class:`NuriDemoSite`, ``newscrawl.demo.nuri``).
+All three run the same city press releases, each in its own edit, for near-duplicate
+detection across outlets (``newscrawl.demo.releases``; truth key ``release``).
 Used by ``make demo``, the end-to-end tests and benchmarks, so nothing here touches
-the network beyond 127.0.0.1. ``python -m newscrawl.demo serve|truth [--outlet ndsoft]``
+the network beyond 127.0.0.1. ``python -m newscrawl.demo serve|truth [--outlet ndsoft|nurinews]``
 is the CLI; :func:`serve_in_thread` runs a server inside a test.
 """
 
@@ -21,6 +24,7 @@ from newscrawl.demo.content import (
     DemoSite,
 )
 from newscrawl.demo.ndsoft import NdsoftDemoSite
+from newscrawl.demo.nuri import NuriDemoSite
 from newscrawl.demo.server import make_server, serve_in_thread
 
 __all__ = [
@@ -34,6 +38,7 @@ __all__ = [
     "SPECIAL_IDS",
     "DemoSite",
     "NdsoftDemoSite",
+    "NuriDemoSite",
     "make_server",
     "serve_in_thread",
 ]

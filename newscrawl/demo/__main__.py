@@ -1,8 +1,9 @@
 """CLI of the demo outlets: ``serve`` one on 127.0.0.1, or print its ground ``truth`` as JSONL.
 
-``--outlet dada`` (default: 뉴스21 통신, 다다미디어 CMS) or ``--outlet ndsoft`` (한빛일보, NDSoft
-CMS, EUC-KR pages); one server process serves one outlet. ``serve`` prints exactly one
-line, ``demo serving http://HOST:PORT (size=N)`` (``size=N, outlet=ndsoft`` for NDSoft),
+``--outlet dada`` (default: 뉴스21 통신, 다다미디어 CMS), ``--outlet ndsoft`` (한빛일보, NDSoft
+CMS, EUC-KR pages) or ``--outlet nurinews`` (누리신문, 다다미디어 CMS); one server process
+serves one outlet. ``serve`` prints exactly one line, ``demo serving http://HOST:PORT
+(size=N)`` (``size=N, outlet=KEY`` for the other outlets),
 once the socket listens (tests parse it to learn the port chosen for ``--port 0``), then
 serves until SIGTERM/SIGINT and exits 0.
 """
@@ -24,17 +25,19 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8021"
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=80,
-                        help="number of articles, idx 1001..1000+SIZE (min 60; default: %(default)s)")
+                        help="number of articles (min 60; default: %(default)s)")
     parser.add_argument("--seed", type=int, default=21, help="content seed (default: %(default)s)")
     parser.add_argument("--outlet", choices=sorted(OUTLETS), default=DEFAULT_OUTLET,
-                        help="dada: 뉴스21 통신 (다다미디어 CMS); ndsoft: 한빛일보 (NDSoft CMS, EUC-KR pages), "
-                             "idxno 21001..20000+SIZE (default: %(default)s)")
+                        help="dada: 뉴스21 통신 (다다미디어 CMS), idx 1001..1000+SIZE; ndsoft: 한빛일보 (NDSoft CMS, "
+                             "EUC-KR pages), idxno 21001..20000+SIZE; nurinews: 누리신문 (다다미디어 CMS), "
+                             "idx 31001..30000+SIZE (default: %(default)s)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m newscrawl.demo",
-        description="Deterministic offline news sites: 뉴스21 통신 (다다미디어 CMS markup) and 한빛일보 (NDSoft).",
+        description="Deterministic offline news sites: 뉴스21 통신 and 누리신문 (다다미디어 CMS markup), "
+                    "한빛일보 (NDSoft).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -1,4 +1,4 @@
-"""Deterministic content and ground truth of the demo outlet (뉴스21 통신 on 다다미디어).
+"""Deterministic content and ground truth of the demo outlets on 다다미디어 (뉴스21 통신, 누리신문).
 
 Every article is a pure function of ``(seed, size, idx)``: its text comes from a
 ``random.Random(seed * 1_000_003 + idx)`` of its own and its time from a closed
@@ -6,8 +6,15 @@ formula, so one article can be rendered without generating the others. Only the
 per-section id lists are built up front (ints, ~0.1 s for 100,000 articles), which
 keeps start-up fast and every request O(page).
 
+Who publishes is a :class:`Masthead` (name, slug, menu codes, idx range, reporters):
+뉴스21 통신 is the default, 누리신문 (``newscrawl.demo.nuri``) another one, and the
+NDSoft outlet draws its texts from a :class:`DemoSite` with the 한빛일보 masthead. A
+few fixed slots per outlet carry the shared press releases and their hard negatives
+(:mod:`newscrawl.demo.releases`) instead of a random article.
+
 The *truth* (:meth:`DemoSite.truth`) states what a perfect crawler must export for
-each article, so end-to-end tests can score the crawler field by field.
+each article, so end-to-end tests can score the crawler field by field; ``release``
+labels the copies of one press release across outlets.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from functools import lru_cache
 from random import Random
 from typing import Any
 
-from newscrawl.demo import texts
+from newscrawl.demo import releases, texts
+from newscrawl.demo.releases import Story
 from newscrawl.parsing.text import content_hash, normalize_body, normalize_space
 
 KST = timezone(timedelta(hours=9))
@@ -91,13 +99,35 @@ class Reporter:
     name: str
     desk: str | None
     email_user: str
+    #: The outlet's mail domain (each paper has its own staff and addresses).
+    domain: str = EMAIL_DOMAIN
 
     @property
     def email(self) -> str:
-        return f"{self.email_user}@{EMAIL_DOMAIN}"
+        return f"{self.email_user}@{self.domain}"
 
 
 REPORTERS: tuple[Reporter, ...] = tuple(Reporter(*r) for r in texts.REPORTERS)
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """Who publishes a generated site: the outlet's identity and where its ids and texts come from.
+
+    One generator serves several fictional papers, so everything that differs between
+    them is data here rather than a subclass per paper.
+    """
+
+    slug: str  #: ``site`` of the items (also selects the newsroom's press-release edits)
+    name: str  #: ``site_name``; dateline ``[name=…]`` and photo credits
+    sections: tuple[Section, ...]  #: menu, in the order of ``texts.SECTION_TOPICS``
+    reporters: tuple[Reporter, ...] = REPORTERS
+    #: idx = base idx (1001 ...) + idx_offset.
+    idx_offset: int = 0
+    #: Texts come from seed + seed_offset (different bodies per outlet for the same --seed).
+    seed_offset: int = 0
+    #: Base idx the outlet uses for its own special pages, never given to a press release.
+    reserved: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -133,6 +163,10 @@ class Article:
     deleted: bool = False
     #: Ids shown in the "가장 많이 본 뉴스" sidebar.
     most_viewed: tuple[int, ...] = field(default=())
+    #: The publishing outlet's name (dateline).
+    site_name: str = SITE_NAME
+    #: Label of the press release this article is a copy of ("pr-3"), else None.
+    release: str | None = None
 
     @property
     def byline(self) -> str:
@@ -143,7 +177,7 @@ class Article:
 
     @property
     def dateline(self) -> str:
-        return f"[{SITE_NAME}={self.byline}] "
+        return f"[{self.site_name}={self.byline}] "
 
     @property
     def published_raw(self) -> str | None:
@@ -178,47 +212,118 @@ def _mix(*values: int) -> int:
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:\|(\w+))?\}")
-_JOSA = {"은는": ("은", "는"), "이가": ("이", "가"), "을를": ("을", "를"), "과와": ("과", "와")}
+_ALTERNATION = re.compile(r"<([^<>]*)>")
+_JOSA = {"은는": ("은", "는"), "이가": ("이", "가"), "을를": ("을", "를"), "과와": ("과", "와"), "으로": ("으로", "로")}
+#: Final consonant of each digit's reading (영 일 이 삼 사 오 육 칠 팔 구): 0 none, 8 ㄹ.
+_DIGIT_FINAL = (21, 8, 0, 16, 0, 0, 1, 8, 8, 0)
+
+
+def _final(word: str) -> int:
+    """Final consonant index (0 none, 8 ㄹ) of the last syllable, ignoring closing quotes and brackets."""
+    word = word.rstrip("'\")’”")
+    last = word[-1] if word else ""
+    if "가" <= last <= "힣":
+        return (ord(last) - 0xAC00) % 28
+    return _DIGIT_FINAL[int(last)] if last.isdigit() else 0
 
 
 def has_batchim(word: str) -> bool:
     """True when the last syllable ends in a consonant (picks 은/는, 이/가 ...)."""
-    last = word[-1] if word else ""
-    if "가" <= last <= "힣":
-        return (ord(last) - 0xAC00) % 28 != 0
-    return last.isdigit() and last in "013678"
+    return _final(word) != 0
 
 
 def fill(template: str, ctx: dict[str, Any]) -> str:
-    """Fill ``{key}`` and ``{key|은는}`` placeholders (the latter adds a fitting particle)."""
+    """Fill ``{key}`` and ``{key|은는}`` placeholders (the latter adds a fitting particle; ``|으로`` too)."""
 
     def sub(m: re.Match[str]) -> str:
         value = str(ctx[m.group(1)])
         if m.group(2):
             with_final, without = _JOSA[m.group(2)]
-            value += with_final if has_batchim(value) else without
+            final = _final(value)
+            value += with_final if final and not (final == 8 and m.group(2) == "으로") else without
         return value
 
     return _PLACEHOLDER.sub(sub, template)
 
 
+def expand(template: str, rng: Random) -> str:
+    """Pick one option of every ``<a/b/c>`` alternation (options may be empty)."""
+    if "<" not in template:
+        return template
+    return _ALTERNATION.sub(lambda m: rng.choice(m.group(1).split("/")), template)
+
+
+def _won(man: int) -> str:
+    """An amount given in 만 원, written the Korean way: 84000 -> '8억 4천만 원', 4500 -> '4천500만 원'."""
+    eok, rest = divmod(man, 10000)
+    parts = [f"{eok}억"] if eok else []
+    if rest:
+        thousands, rest = divmod(rest, 1000)
+        parts.append((f"{thousands}천" if thousands else "") + (str(rest) if rest else "") + "만")
+    return " ".join(parts) + " 원"
+
+
+def _person(rng: Random) -> str:
+    return rng.choice(texts.SURNAMES) + rng.choice(texts.GIVEN_FIRST) + rng.choice(texts.GIVEN_SECOND)
+
+
+def _neighbourhoods(rng: Random, gov: str, n: int) -> list[str]:
+    """``n`` different fictional 동 (in a 시) or 읍/면 (in a 군) names."""
+    names: list[str] = []
+    while len(names) < n:
+        first, second = rng.choice(texts.PLACE_FIRST), rng.choice(texts.PLACE_SECOND)
+        if first == second:
+            continue
+        if gov == "시":
+            name = first + second + (str(rng.randint(1, 3)) if rng.random() < 0.15 else "") + "동"
+        else:
+            name = first + second + rng.choice("읍면")
+        if name not in names:
+            names.append(name)
+    return names
+
+
+#: Places of ordinary articles (the press releases keep to texts.CITIES).
+_ALL_CITIES = texts.CITIES + texts.MORE_CITIES
+#: Who may be quoted, weighted (each kind at most once per article).
+_SPEAKERS = ("mayor", "mayor", "official", "official", "official", "resident", "resident", "resident", "expert",
+             "leader")
+
+#: 뉴스21 통신, the default outlet.
+NEWS21 = Masthead(SITE, SITE_NAME, SECTIONS)
+
+
 class DemoSite:
     """The synthetic outlet: section lists, articles and their truth.
 
-    ``size`` articles with idx ``FIRST_IDX .. FIRST_IDX + size - 1``; the highest idx is
-    the newest. The same ``(size, seed)`` always gives the same site.
+    ``size`` articles with idx ``first_idx .. first_idx + size - 1`` (1001 ... for
+    뉴스21 통신); the highest idx is the newest. The same ``(size, seed, masthead)``
+    always gives the same site. Internally every rule (special articles, cross-listing,
+    time, random texts) works on the *base* idx ``idx - masthead.idx_offset``, so every
+    masthead has the same structure.
     """
 
-    def __init__(self, size: int = 80, seed: int = 21) -> None:
+    def __init__(self, size: int = 80, seed: int = 21, masthead: Masthead = NEWS21) -> None:
         if size < MIN_SIZE:
             raise ValueError(f"size must be >= {MIN_SIZE} so every special article exists (got {size})")
         self.size = size
         self.seed = seed
-        self.first_idx = FIRST_IDX
-        self.last_idx = FIRST_IDX + size - 1
-        self.sections = SECTIONS
+        self.masthead = masthead
+        self.site = masthead.slug
+        self.site_name = masthead.name
+        self.sections = masthead.sections
+        self._by_code = {s.code: s for s in masthead.sections}
+        self._topics = {s.code: texts.SECTION_TOPICS[base.code]
+                        for s, base in zip(masthead.sections, SECTIONS, strict=True)}
+        self._text_seed = seed + masthead.seed_offset
+        self._offset = masthead.idx_offset
+        self.first_idx = FIRST_IDX + self._offset
+        self.last_idx = FIRST_IDX + size - 1 + self._offset
+        #: Special articles of this outlet (same kinds as SPECIAL_IDS, shifted by the idx offset).
+        self.special_ids = {kind: idx + self._offset for kind, idx in SPECIAL_IDS.items()}
+        self._stories = self._place_stories()
         # Newest first == descending idx (publication time decreases strictly with idx).
-        lists: dict[str, list[int]] = {s.code: [] for s in SECTIONS}
+        lists: dict[str, list[int]] = {s.code: [] for s in self.sections}
         for idx in range(self.last_idx, self.first_idx - 1, -1):
             for code in self.section_codes(idx):
                 lists[code].append(idx)
@@ -227,14 +332,26 @@ class DemoSite:
 
     # -- sections and lists -------------------------------------------------
 
+    def section(self, code: str) -> Section | None:
+        """The menu entry of ``code``, or None when this outlet has no such menu code."""
+        return self._by_code.get(code)
+
+    def _hashed_section(self, base: int) -> int:
+        return _mix(self._text_seed, base, 1) % len(self.sections)
+
     def section_codes(self, idx: int) -> tuple[str, ...]:
-        """Primary section code first, then the cross-listing one (every 7th idx)."""
-        n = len(SECTIONS)
-        h = _mix(self.seed, idx, 1)
-        primary = h % n
-        codes = (SECTIONS[primary].code,)
-        if idx % CROSS_LIST_EVERY == 0:
-            codes += (SECTIONS[(primary + 1 + (h >> 8) % (n - 1)) % n].code,)
+        """Primary section code first, then the cross-listing one (every 7th idx).
+
+        A press release or hard negative keeps its own section (a welfare story stays in 사회).
+        """
+        base = idx - self._offset
+        n = len(self.sections)
+        h = _mix(self._text_seed, base, 1)
+        story = self._stories.get(base)
+        primary = story.section if story else h % n
+        codes = (self.sections[primary].code,)
+        if base % CROSS_LIST_EVERY == 0:
+            codes += (self.sections[(primary + 1 + (h >> 8) % (n - 1)) % n].code,)
         return codes
 
     def list_ids(self, code: str) -> list[int]:
@@ -257,11 +374,50 @@ class DemoSite:
     def exists(self, idx: int) -> bool:
         return self.first_idx <= idx <= self.last_idx
 
+    # -- press releases and hard negatives ------------------------------------
+
+    def _place_stories(self) -> dict[int, Story]:
+        """Base idx -> story, for the masthead's release copies and hard negatives.
+
+        Each story goes to the first free slot from its time on (up to 18 hours later, then
+        earlier: a copy rarely predates its release) whose hashed section is already the
+        story's, so the random lists barely change; failing that, the first free slot (its
+        section is then overridden). Special articles and the masthead's reserved ids are
+        never used. Depends on (seed, masthead) only, not on size: every slot lies in
+        1007..1060, inside any size >= MIN_SIZE.
+        """
+        taken = set(SPECIAL_IDS.values()) | set(self.masthead.reserved)
+        low, high = releases.SLOT_RANGE
+        placed: dict[int, Story] = {}
+        for story in releases.stories_for(self.masthead.slug):
+            candidates = [n for n in (*range(story.at, story.at + 7), *range(story.at - 1, story.at - 7, -1))
+                          if low <= n <= high and n not in taken]
+            if not candidates:  # pragma: no cover - the slot plan leaves room for every story
+                raise RuntimeError(f"no free slot for {story.title!r} near {story.at}")
+            n = next((c for c in candidates if self._hashed_section(c) == story.section), candidates[0])
+            taken.add(n)
+            placed[n] = story
+        return placed
+
+    def release_ids(self) -> dict[str, int]:
+        """Release label -> idx of this outlet's copy."""
+        return {s.release: n + self._offset for n, s in sorted(self._stories.items()) if s.release}
+
+    def hard_negative_ids(self) -> dict[int, str]:
+        """idx of each hard negative this outlet publishes -> the release it shadows (same city and topic)."""
+        return {n + self._offset: s.shadows for n, s in sorted(self._stories.items()) if s.release is None}
+
+    def _story_day(self, story: Story, base: int) -> int:
+        """Day of the month the story's text names: the release's own day (same in every outlet, whichever
+        hour each runs it), or a hard negative's publication day."""
+        at = releases.RELEASE_AT[story.release] if story.release else base
+        return (NEWEST_AT - timedelta(seconds=(self.last_idx - self._offset - at) * STEP_SECONDS)).day
+
     # -- time ---------------------------------------------------------------
 
     def published_at(self, idx: int) -> datetime:
         """Closed form, so any idx is O(1): consecutive gaps stay within 2-4 hours."""
-        jitter = _mix(self.seed, idx, 2) % (2 * JITTER_SECONDS + 1) - JITTER_SECONDS
+        jitter = _mix(self._text_seed, idx - self._offset, 2) % (2 * JITTER_SECONDS + 1) - JITTER_SECONDS
         return NEWEST_AT - timedelta(seconds=(self.last_idx - idx) * STEP_SECONDS - jitter)
 
     # -- articles -----------------------------------------------------------
@@ -269,40 +425,42 @@ class DemoSite:
     def article(self, idx: int) -> Article | None:  # replaced by a cached bound method in __init__
         return self._build(idx)
 
+    def _reporters(self, rng: Random) -> tuple[tuple[Reporter, ...], Reporter | None]:
+        staff = self.masthead.reporters
+        reporters = tuple(rng.sample(staff, 2)) if rng.random() < 0.1 else (rng.choice(staff),)
+        trailer = reporters[0] if rng.random() < (0.5 if len(reporters) == 1 else 0.4) else None
+        return reporters, trailer
+
     def _build(self, idx: int) -> Article | None:
         if not self.exists(idx):
             return None
-        if idx == IDX_DUPLICATE:
-            return self._repost(idx, IDX_DUPLICATE_OF)
-        rng = Random(self.seed * 1_000_003 + idx)
+        base = idx - self._offset
+        if base == IDX_DUPLICATE:
+            return self._repost(idx, IDX_DUPLICATE_OF + self._offset)
+        rng = Random(self._text_seed * 1_000_003 + base)
         codes = self.section_codes(idx)
-        section = SECTIONS_BY_CODE[codes[0]]
+        section = self._by_code[codes[0]]
         published = self.published_at(idx)
-        topic = texts.TOPICS[rng.choice(texts.SECTION_TOPICS[section.code])]
-        city, head, mayor = rng.choice(texts.CITIES)
-        jo, rest = rng.randint(1, 2), rng.randint(1, 99) * 100
-        ctx: dict[str, Any] = {
-            "city": city, "stem": city[:-1], "gov": city[-1], "head": head, "mayor": mayor,
-            "dept": topic["dept"], "day": published.day, "next_year": published.year + rng.randint(1, 2),
-            "budget": f"{rng.randint(3, 95) * rng.choice((1, 10))}억 원", "budget_big": f"{jo}조 {rest}억 원",
-            "count": rng.randint(5, 99) * 10, "n_small": rng.randint(2, 9), "pct": rng.randint(5, 45),
-        }
+        story = self._stories.get(base)
+        if story is not None:
+            return self._story_article(idx, story, rng, codes, published)
+        key = rng.choice(self._topics[section.code])
+        topic, grammar = texts.TOPICS[key], texts.TOPIC_GRAMMAR[key]
+        ctx = self._context(rng, topic, grammar, published)
 
-        title = self._title(rng, topic, ctx)
-        subtitles = tuple(fill(s, ctx) for s in rng.sample(topic["subtitles"], rng.choice((0, 1, 1, 2, 2))))
+        title = self._title(rng, topic, grammar, ctx)
+        decks = (*grammar["decks"], *topic["subtitles"])
+        # dict.fromkeys: a grammar deck and a stock subtitle may come out the same
+        subtitles = tuple(dict.fromkeys(fill(expand(s, rng), ctx)
+                                        for s in rng.sample(decks, rng.choice((0, 1, 1, 2, 2)))))
+        reporters, trailer = self._reporters(rng)
 
-        if rng.random() < 0.1:
-            reporters = tuple(rng.sample(REPORTERS, 2))
-        else:
-            reporters = (rng.choice(REPORTERS),)
-        trailer = reporters[0] if rng.random() < (0.5 if len(reporters) == 1 else 0.4) else None
-
-        paragraphs = self._paragraphs(rng, topic, ctx)
+        paragraphs = self._paragraphs(rng, topic, grammar, ctx)
         n_images = rng.choice((0, 1, 1, 2))
-        captions = rng.sample(topic["captions"], n_images)
+        captions = dict.fromkeys(fill(expand(c, rng), ctx)
+                                 for c in rng.sample((*grammar["shots"], *topic["captions"]), n_images))
         images = []
         for n, caption in enumerate(captions, start=1):
-            caption = fill(caption, ctx)
             if rng.random() < 0.5:
                 caption += fill(rng.choice(texts.CREDITS), ctx)
             after = 0 if n == 1 else min(2, len(paragraphs) - 1)
@@ -314,15 +472,15 @@ class DemoSite:
         article = Article(
             idx=idx, section=section, mcodes=codes, title=title, subtitles=subtitles, reporters=reporters,
             paragraphs=paragraphs, images=tuple(images), trailer=trailer, published=published, modified=modified,
-            most_viewed=most_viewed,
+            most_viewed=most_viewed, site_name=self.site_name,
         )
-        if idx == IDX_DELETED:
+        if base == IDX_DELETED:
             article = replace(article, deleted=True)
-        elif idx == IDX_NO_MODIFIED:
+        elif base == IDX_NO_MODIFIED:
             article = replace(article, modified=None)
-        elif idx == IDX_NO_PUBLISHED:
+        elif base == IDX_NO_PUBLISHED:
             article = replace(article, show_published=False)
-        elif idx == IDX_SHORT_BODY:
+        elif base == IDX_SHORT_BODY:
             article = replace(
                 article, title=fill(texts.PHOTO_TITLE, ctx), subtitles=(), trailer=None,
                 paragraphs=(fill(texts.PHOTO_TEXT, ctx),),
@@ -330,68 +488,167 @@ class DemoSite:
             )
         return article
 
+    def _story_article(self, idx: int, story: Story, rng: Random, codes: tuple[str, ...],
+                       published: datetime) -> Article:
+        """A press-release copy or hard negative, with this outlet's own reporter, subtitles, photo and times."""
+        day = self._story_day(story, idx - self._offset)
+        paragraphs = tuple(p.replace("{day}", str(day)) for p in story.paragraphs)
+        reporters, trailer = self._reporters(rng)
+        subtitles = story.subtitles[:rng.choice((0, 1, 1, 2))]
+        images: tuple[tuple[int, Image], ...] = ()
+        if story.caption and rng.random() < 0.7:
+            credit = rng.choice((f" /사진={story.city} 제공", f" /사진={story.city}청", ""))
+            images = ((0, Image(f"/data/photos/{published:%Y/%m}/{idx}_1.jpg", story.caption + credit)),)
+        modified = published + timedelta(minutes=rng.randint(5, 300), seconds=rng.randint(0, 59))
+        return Article(
+            idx=idx, section=self._by_code[codes[0]], mcodes=codes, title=story.title, subtitles=subtitles,
+            reporters=reporters, paragraphs=paragraphs, images=images, trailer=trailer, published=published,
+            modified=modified, most_viewed=self._most_viewed(rng, idx), site_name=self.site_name,
+            release=story.release,
+        )
+
     def _repost(self, idx: int, original_idx: int) -> Article:
         """Same body, images, subtitles and reporters as the original; own title, times and lists."""
         original = self.article(original_idx)
         assert original is not None
-        rng = Random(self.seed * 1_000_003 + idx)
+        rng = Random(self._text_seed * 1_000_003 + idx - self._offset)
         codes = self.section_codes(idx)
         published = self.published_at(idx)
         return replace(
-            original, idx=idx, section=SECTIONS_BY_CODE[codes[0]], mcodes=codes,
+            original, idx=idx, section=self._by_code[codes[0]], mcodes=codes,
             title=original.clean_title + " (종합)", published=published,
             modified=published + timedelta(minutes=rng.randint(5, 300), seconds=rng.randint(0, 59)),
             most_viewed=self._most_viewed(rng, idx),
         )
 
-    def _title(self, rng: Random, topic: texts.Topic, ctx: dict[str, Any]) -> str:
+    def _context(self, rng: Random, topic: texts.Topic, grammar: texts.Grammar,
+                 published: datetime) -> dict[str, Any]:
+        """The article's own entities: place, program, people, numbers and dates (see texts.TOPIC_GRAMMAR)."""
+        city, head, mayor = rng.choice(_ALL_CITIES)
+        stem, gov = city[:-1], city[-1]
+        dongs = _neighbourhoods(rng, gov, 3)
+        suffix = rng.choice(grammar["names"])
+        middle = f" {rng.choice(texts.NAME_MIDDLES)}" if rng.random() < 0.4 else ""
+        jo, rest = rng.randint(1, 2), rng.randint(1, 99) * 100
+        month = published.month
+        when_month = month % 12 + 1 if rng.random() < 0.6 else month
+        ampm = rng.choice(("오전", "오후"))
+        hour = f"{ampm} {rng.randint(9, 11) if ampm == '오전' else rng.randint(1, 6)}시"
+        ctx: dict[str, Any] = {
+            # the keys of the stock templates (texts.TOPICS)
+            "city": city, "stem": stem, "gov": gov, "head": head, "mayor": mayor,
+            "dept": rng.choice(grammar["depts"]), "day": published.day,
+            "next_year": published.year + rng.randint(1, 2),
+            "budget": f"{rng.randint(3, 95) * rng.choice((1, 10))}억 원", "budget_big": f"{jo}조 {rest}억 원",
+            "count": rng.randint(5, 99) * 10, "n_small": rng.randint(2, 9), "pct": rng.randint(5, 45),
+            "outlet": self.site_name,
+            # the grammar's keys
+            "dong": dongs[0], "dong2": dongs[1], "dong3": dongs[2], "unit": "동" if gov == "시" else "읍·면",
+            "prog": f"'{rng.choice(texts.NAME_PREFIXES)}{middle} {suffix}'",
+            "thing": rng.choice(grammar["things"]),
+            "people": f"{rng.randint(120, 9800):,}", "n_mid": rng.randint(11, 59), "pct2": rng.randint(50, 95),
+            "money": _won(rng.randint(10, 950) * 1000), "money_mid": _won(rng.randint(10, 300) * 100),
+            "money_mid2": _won(rng.randint(10, 300) * 100), "money_small": _won(rng.randint(3, 95)),
+            "dist": f"{rng.randint(4, 98) / 10:.1f}㎞", "area": f"{rng.randint(8, 240) * 10:,}㎡",
+            "when": f"{when_month}월 {rng.randint(1, 28)}일",
+            "until": f"{when_month % 12 + 1}월 {rng.randint(1, 28)}일", "next_month": month % 12 + 1,
+            "hour": hour + (" 30분" if rng.random() < 0.3 else ""), "weekday": rng.choice(texts.WEEKDAYS),
+            "year": published.year, "prev_year": published.year - 1,
+            "nb_city": rng.choice([c for c, _, _ in _ALL_CITIES if c != city]),
+        }
+        ctx["target"], ctx["target2"] = rng.sample(grammar["targets"], 2)
+        ctx["site"], ctx["site2"] = (fill(s, ctx) for s in rng.sample(grammar["sites"], 2))
+        org, org_head = rng.choice(grammar["orgs"])
+        ctx["org"] = fill(org, ctx)
+        ctx["leader"] = f"{ctx['org']} {_person(rng)} {org_head}"
+        office = ctx["dept"] if rng.random() < 0.5 else f"{city} {ctx['dept']}"
+        ctx["official"] = f"{office} {_person(rng)} {rng.choice(texts.RANKS)}"
+        age = f"({rng.randint(23, 84)})씨"
+        ctx["resident"] = rng.choice((f"{dongs[0]} 주민 {_person(rng)}{age}",
+                                      f"{rng.choice(grammar['roles'])} {_person(rng)}{age}",
+                                      f"{dongs[1]}에 사는 {_person(rng)}{age}"))
+        ctx["expert"] = (f"{rng.choice(texts.UNIVERSITIES)} {grammar['field']} {_person(rng)} 교수"
+                         if rng.random() < 0.7 else f"{stem}연구원 {_person(rng)} 연구위원")
+        return ctx
+
+    def _title(self, rng: Random, topic: texts.Topic, grammar: texts.Grammar, ctx: dict[str, Any]) -> str:
         """A 15-35 character headline (leaves room for the re-post's ' (종합)')."""
-        options = [fill(t, ctx) for t in topic["titles"]]
-        rng.shuffle(options)
+        templates = [*grammar["heads"], *topic["titles"]]
+        rng.shuffle(templates)
+        options = [fill(expand(t, rng), ctx) for t in templates[:4]]
         title = next((t for t in options if 15 <= len(t) <= 35), options[0])
         if len(title) < 15:
             title = f"{ctx['city']} {title}"
-        title = title[:35]
+        title = title[:35].rstrip()
         if rng.random() < 0.1:  # editors' doubled space; the truth collapses it
             title = title.replace(" ", "  ", 1)
         return title
 
-    def _paragraphs(self, rng: Random, topic: texts.Topic, ctx: dict[str, Any]) -> tuple[str, ...]:
-        """3-7 paragraphs of 1-3 sentences; some with NBSP or doubled spaces, rarely one in NFD."""
-        topic_sentences = [fill(s, ctx) for s in topic["sentences"]]
-        rng.shuffle(topic_sentences)
-        generic = [fill(s, ctx) for s in texts.GENERIC_SENTENCES]
-        rng.shuffle(generic)
-        quotes = []
-        for q in rng.sample(topic["quotes"], rng.randint(1, 2)):
-            form = rng.choice(texts.QUOTE_FORMS)
-            quotes.append(fill(form.replace("{q}", q), ctx))
-        pool = topic_sentences[1:3] + quotes[:1] + topic_sentences[3:] + quotes[1:] + generic
-
-        lead = [fill(rng.choice(topic["leads"]), ctx)]
-        if rng.random() < 0.4:
-            lead.append(topic_sentences[0])
+    def _quote(self, rng: Random, kind: str, grammar: texts.Grammar, topic: texts.Topic,
+               used: set[str], ctx: dict[str, Any]) -> str:
+        """One quoted sentence by a speaker of ``kind`` (mayor, official, resident, expert, leader)."""
+        if kind in ("mayor", "official"):
+            cores = [*grammar["says"], *topic["quotes"], *texts.ANY_SAYS]
+        elif kind == "resident":
+            cores = [*grammar["voices"], *texts.ANY_VOICES]
+        elif kind == "expert":
+            cores = [*grammar["experts"], *texts.ANY_EXPERTS]
         else:
-            pool.insert(0, topic_sentences[0])
-        groups = [lead]
-        for _ in range(rng.randint(2, 6)):
-            k = rng.randint(1, 3)
-            groups.append(pool[:k])
-            pool = pool[k:]
+            cores = [*texts.ANY_LEADERS]
+        fresh = [c for c in cores if c not in used] or cores
+        first, second = rng.sample(fresh, 2) if len(fresh) > 1 else (fresh[0], fresh[0])
+        used.update((first, second))
+        form = rng.choice(texts.SPEAKER_FORMS[kind])
+        return fill(expand(form.replace("{q}", first).replace("{q2}", second), rng), ctx)
 
-        paragraphs = []
-        for sentences in groups:
+    def _paragraphs(self, rng: Random, topic: texts.Topic, grammar: texts.Grammar,
+                    ctx: dict[str, Any]) -> tuple[str, ...]:
+        """3-7 paragraphs of 1-3 sentences; some with NBSP or doubled spaces, rarely one in NFD.
+
+        Paragraph 0 is the lead (plus up to two facts). One to three later paragraphs carry a
+        quote (mayor, official, resident, expert or a local organisation), alone or next to a
+        fact; the rest mix the topic's facts with sentences that fit any story.
+        """
+        facts = rng.sample(grammar["facts"], len(grammar["facts"]))
+        anys = rng.sample(texts.ANY_FACTS, len(texts.ANY_FACTS))
+
+        def sentence() -> str:
+            pool = facts if (rng.random() < 0.65 and facts) or not anys else anys
+            # Small counts are drawn again for every body sentence: "54명" and "54곳" side by side read oddly.
+            local = {**ctx, "n_small": rng.randint(2, 9), "n_mid": rng.randint(11, 59), "pct2": rng.randint(50, 95),
+                     "people": f"{rng.randint(120, 9800):,}", "money_small": _won(rng.randint(3, 95))}
+            return fill(expand(pool.pop(), rng), local)
+
+        n = rng.randint(3, 7)
+        lead = [fill(expand(rng.choice(grammar["opens"] if rng.random() < 0.75 else texts.ANY_OPENS), rng), ctx)]
+        lead += [sentence() for _ in range(rng.choice((0, 0, 1, 1, 2)))]
+        paragraphs = [lead]
+        speakers = list(dict.fromkeys(rng.sample(_SPEAKERS, len(_SPEAKERS))))
+        n_quotes = min(n - 1, rng.choice((1, 1, 2, 2, 3)))
+        quoted = set(rng.sample(range(1, n), n_quotes))
+        used: set[str] = set()
+        for i in range(1, n):
+            if i in quoted:
+                quote = self._quote(rng, speakers.pop(), grammar, topic, used, ctx)
+                shape = rng.random()
+                paragraphs.append([quote] if shape < 0.6 else [quote, sentence()] if shape < 0.8
+                                  else [sentence(), quote])
+            else:
+                paragraphs.append([sentence() for _ in range(rng.choice((1, 2, 2, 3)))])
+
+        out = []
+        for sentences in paragraphs:
             r = rng.random()
             joiner = "\xa0 " if r < 0.12 else "  " if r < 0.2 else " "
-            paragraphs.append(joiner.join(sentences))
+            out.append(joiner.join(sentences))
         if rng.random() < 0.05:
-            i = rng.randint(1, len(paragraphs) - 1)
-            paragraphs[i] = unicodedata.normalize("NFD", paragraphs[i])
-        return tuple(paragraphs)
+            i = rng.randint(1, len(out) - 1)
+            out[i] = unicodedata.normalize("NFD", out[i])
+        return tuple(out)
 
     def _most_viewed(self, rng: Random, idx: int) -> tuple[int, ...]:
         picks = rng.sample(range(self.first_idx, self.last_idx + 1), 7)
-        return tuple(p for p in picks if p not in (idx, IDX_DELETED))[:5]
+        return tuple(p for p in picks if p not in (idx, self.special_ids["deleted"]))[:5]
 
     # -- truth --------------------------------------------------------------
 
@@ -403,9 +660,9 @@ class DemoSite:
         single_desk = len(article.reporters) == 1
         return {
             "canonical_url": f"{base_url}/news/view.php?idx={article.idx}",
-            "article_id": f"{SITE}:{article.idx}",
-            "site": SITE,
-            "site_name": SITE_NAME,
+            "article_id": f"{self.site}:{article.idx}",
+            "site": self.site,
+            "site_name": self.site_name,
             "language": LANGUAGE,
             "section": article.section.name,
             "title": article.clean_title,
@@ -426,24 +683,31 @@ class DemoSite:
         }
 
     def truth_record(self, idx: int, base_url: str) -> dict[str, Any]:
+        """What a perfect crawl does with ``idx``; ``release`` names the press release it copies (else None).
+
+        ``release`` is not part of ``item``: a copy is an ordinary article for the crawl,
+        only a near-duplicate detector should group it with the other outlets' copies.
+        """
         article = self.article(idx)
         if article is None:
             raise KeyError(idx)
         expect, reason, duplicate_of = "item", None, None
+        base = idx - self._offset
         if article.deleted:
             expect = "deleted"
-        elif idx == IDX_SHORT_BODY:
+        elif base == IDX_SHORT_BODY:
             expect, reason = "reject", "body_too_short"
-        elif idx == IDX_NO_PUBLISHED:
+        elif base == IDX_NO_PUBLISHED:
             expect, reason = "reject", "missing:published_at"
-        elif idx == IDX_DUPLICATE:
-            expect, duplicate_of = "duplicate", f"{SITE}:{IDX_DUPLICATE_OF}"
+        elif base == IDX_DUPLICATE:
+            expect, duplicate_of = "duplicate", f"{self.site}:{IDX_DUPLICATE_OF + self._offset}"
         return {
             "idx": idx,
-            "article_id": f"{SITE}:{idx}",
+            "article_id": f"{self.site}:{idx}",
             "expect": expect,
             "reject_reason": reason,
             "duplicate_of": duplicate_of,
+            "release": article.release,
             "mcodes": list(article.mcodes),
             "item": {} if article.deleted else self.expected_item(article, base_url),
         }

@@ -14,7 +14,9 @@ differ); this module maps them onto NDSoft's conventions and states the truth:
   EUC-KR proper ('똠'); :data:`IDXNO_MISLABELLED` is UTF-8 bytes declaring
   ``<meta charset="euc-kr">`` with no charset in the HTTP header (needs the charset repair);
 * the special articles of the base demo carry over: deleted, no 수정, too short, no 입력
-  (rejected: this page has no ``article:published_time`` meta either), re-post, cross-listed.
+  (rejected: this page has no ``article:published_time`` meta either), re-post, cross-listed;
+* so do the shared press releases, in 한빛일보's own edit (:mod:`newscrawl.demo.releases`):
+  the base generator runs with the 한빛일보 masthead (:data:`TEXTS`) for that.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from newscrawl.demo import content
-from newscrawl.demo.content import Article, DemoSite, Reporter, Section
+from newscrawl.demo.content import Article, DemoSite, Masthead, Reporter, Section
 from newscrawl.parsing.text import content_hash, normalize_body, normalize_space
 
 OUTLET = "ndsoft"
@@ -76,6 +78,16 @@ _FROM_MCODE: dict[str, Section] = {base.code: nd for base, nd in zip(content.SEC
 #: A subtitle and a sentence that put '똠' (outside KS X 1001) into IDXNO_CP949.
 CP949_SUBTITLE = "다문화가정 주민이 강사로 나서는 똠양꿍 요리 교실도"
 CP949_SENTENCE = "행사장 한편에서는 다문화가정 주민들이 강사로 나선 똠양꿍 요리 교실도 열린다."
+
+
+#: The base generator's masthead: 한빛일보's press-release edits; its special pages and
+#: 2017-skin articles are never given to a press release.
+TEXTS = Masthead(
+    SITE, SITE_NAME, content.SECTIONS,
+    reporters=tuple(replace(r, domain=EMAIL_DOMAIN) for r in content.REPORTERS),
+    reserved=frozenset({IDXNO_MISLABELLED - IDXNO_OFFSET, IDXNO_CP949 - IDXNO_OFFSET,
+                        *range(content.FIRST_IDX, content.FIRST_IDX + LEGACY_COUNT)}),
+)
 
 
 def email(reporter: Reporter) -> str:
@@ -130,7 +142,7 @@ class NdsoftDemoSite:
     site_name = SITE_NAME
 
     def __init__(self, size: int = 80, seed: int = 21) -> None:
-        self.base = DemoSite(size, seed + SEED_OFFSET)
+        self.base = DemoSite(size, seed + SEED_OFFSET, TEXTS)
         self.size = size
         self.seed = seed
         self.first_idx = self.base.first_idx + IDXNO_OFFSET
@@ -163,6 +175,14 @@ class NdsoftDemoSite:
 
     def is_legacy(self, idxno: int) -> bool:
         return self.first_idx <= idxno < self.first_idx + LEGACY_COUNT
+
+    def release_ids(self) -> dict[str, int]:
+        """Release label -> idxno of 한빛일보's copy."""
+        return {label: i + IDXNO_OFFSET for label, i in self.base.release_ids().items()}
+
+    def hard_negative_ids(self) -> dict[int, str]:
+        """idxno of each hard negative 한빛일보 publishes -> the release it shadows."""
+        return {i + IDXNO_OFFSET: label for i, label in self.base.hard_negative_ids().items()}
 
     # -- articles -------------------------------------------------------------
 
@@ -241,6 +261,7 @@ class NdsoftDemoSite:
             "expect": expect,
             "reject_reason": reason,
             "duplicate_of": duplicate_of,
+            "release": a.release,
             "mcodes": list(a.mcodes),
             "item": {} if a.deleted else self.expected_item(nd, base_url),
         }

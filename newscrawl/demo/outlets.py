@@ -2,17 +2,20 @@
 
 One place names, per demo outlet, its content class, its site slug (the output
 subfolder of ``make demo``) and the ``scrapy crawl`` arguments that crawl it, so the
-CLI, ``make demo`` and the end-to-end tests agree. The 다다미디어 outlet is crawled by its
-catalog spider; the NDSoft one is not in the catalog (it is fictional) and is crawled
-by the ``ndsoft`` family spider, as a user would crawl an outlet the catalog lacks.
+CLI, ``make demo`` and the end-to-end tests agree. 뉴스21 통신 is crawled by its catalog
+spider; 한빛일보 (NDSoft) and 누리신문 (다다미디어) are fictional, not in the catalog, and
+are crawled by their family spider (``ndsoft``, ``dada``), as a user would crawl an
+outlet the catalog lacks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from newscrawl.demo.content import DemoSite
 from newscrawl.demo.ndsoft import NdsoftDemoSite
+from newscrawl.demo.nuri import NuriDemoSite
 
 DemoSiteLike = DemoSite | NdsoftDemoSite
 
@@ -27,12 +30,21 @@ class DemoOutlet:
     spider_args: tuple[str, ...] = ()  #: extra ``-a`` arguments (besides base_url)
 
     def make_site(self, size: int = 80, seed: int = 21) -> DemoSiteLike:
-        return NdsoftDemoSite(size, seed) if self.key == "ndsoft" else DemoSite(size, seed)
+        return SITE_CLASSES[self.key](size, seed)
 
+
+#: Content class per ``--outlet`` key (each takes ``(size, seed)``).
+SITE_CLASSES: dict[str, Callable[[int, int], DemoSiteLike]] = {
+    "dada": DemoSite,
+    "ndsoft": NdsoftDemoSite,
+    "nurinews": NuriDemoSite,
+}
 
 OUTLETS: dict[str, DemoOutlet] = {
     "dada": DemoOutlet("dada", "news21tongsin", "뉴스21 통신", "다다미디어", "news21tongsin"),
     "ndsoft": DemoOutlet("ndsoft", "hanbitilbo", "한빛일보", "NDSoft", "ndsoft",
                          ("-a", "slug=hanbitilbo", "-a", "name=한빛일보")),
+    "nurinews": DemoOutlet("nurinews", "nurinews", "누리신문", "다다미디어", "dada",
+                           ("-a", "slug=nurinews", "-a", "name=누리신문")),
 }
 DEFAULT_OUTLET = "dada"

@@ -1,16 +1,18 @@
-"""HTML of the demo outlet, in the markup of the 다다미디어 CMS.
+"""HTML of the demo outlets on the 다다미디어 CMS (뉴스21 통신, 누리신문).
 
 The structure, class names and chrome copy ``tests/sites/fixtures/dada_article.html``
 and ``dada_list.html`` so the crawler's real selectors (and its cleaning of
 datelines, captions and e-mail trailers) are exercised. Links are relative like on
 the real site; only canonical, og:url and og:image are absolute (``base_url``).
+Outlet name and menu come from the site's masthead, so every 다다미디어 outlet of the
+demo shares this one renderer.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from newscrawl.demo.content import SECTIONS, SITE_NAME, Article, DemoSite, Section
+from newscrawl.demo.content import SITE_NAME, Article, DemoSite, Section
 
 #: Page-number links shown at once in div.paging (one block of the real CMS).
 PAGING_BLOCK = 10
@@ -30,13 +32,13 @@ def _snippet(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "..."
 
 
-def _header() -> str:
+def _header(site: DemoSite) -> str:
     items = "\n".join(
-        f'      <li><a href="/news/list.php?mcode={s.code}">{_t(s.name)}</a></li>' for s in SECTIONS
+        f'      <li><a href="/news/list.php?mcode={s.code}">{_t(s.name)}</a></li>' for s in site.sections
     )
     return (
         '  <div id="header">\n'
-        f'    <h1 class="logo"><a href="/">{SITE_NAME}</a></h1>\n'
+        f'    <h1 class="logo"><a href="/">{_t(site.site_name)}</a></h1>\n'
         '    <ul class="gnb">\n'
         f"{items}\n"
         "    </ul>\n"
@@ -44,12 +46,13 @@ def _header() -> str:
     )
 
 
-_FOOTER = (
-    '  <div id="footer">\n'
-    '    <p><a href="/m/">모바일 버전 바로가기</a></p>\n'
-    f'    <p class="copyright">Copyright ⓒ {SITE_NAME}. All rights reserved. 무단전재 및 재배포 금지</p>\n'
-    "  </div>\n"
-)
+def _footer(site: DemoSite) -> str:
+    return (
+        '  <div id="footer">\n'
+        '    <p><a href="/m/">모바일 버전 바로가기</a></p>\n'
+        f'    <p class="copyright">Copyright ⓒ {_t(site.site_name)}. All rights reserved. 무단전재 및 재배포 금지</p>\n'
+        "  </div>\n"
+    )
 
 
 def _list_content(article: Article) -> str:
@@ -70,11 +73,11 @@ def render_home(site: DemoSite) -> str:
         '<html lang="ko">\n'
         "<head>\n"
         '<meta charset="utf-8">\n'
-        f"<title>{SITE_NAME}</title>\n"
+        f"<title>{_t(site.site_name)}</title>\n"
         "</head>\n"
         "<body>\n"
         '<div id="wrap">\n'
-        f"{_header()}"
+        f"{_header(site)}"
         '  <div id="container">\n'
         '    <div class="main-latest">\n'
         "      <h2>최신 기사</h2>\n"
@@ -83,7 +86,7 @@ def render_home(site: DemoSite) -> str:
         "      </ul>\n"
         "    </div>\n"
         "  </div>\n"
-        f"{_FOOTER}"
+        f"{_footer(site)}"
         "</div>\n"
         "</body>\n"
         "</html>\n"
@@ -123,11 +126,11 @@ def render_list(site: DemoSite, section: Section, page: int) -> str:
         '<html lang="ko">\n'
         "<head>\n"
         '<meta charset="utf-8">\n'
-        f"<title>{_t(section.name)} - {SITE_NAME}</title>\n"
+        f"<title>{_t(section.name)} - {_t(site.site_name)}</title>\n"
         "</head>\n"
         "<body>\n"
         '<div id="wrap">\n'
-        f"{_header()}"
+        f"{_header(site)}"
         '  <div id="container">\n'
         f'    <h2 class="list-title">{_t(section.name)}</h2>\n'
         '    <div class="basicList">\n'
@@ -141,14 +144,14 @@ def render_list(site: DemoSite, section: Section, page: int) -> str:
     )
 
 
-def render_deleted() -> str:
+def render_deleted(site_name: str = SITE_NAME) -> str:
     """What the CMS answers (status 200) for a deleted article: an alert and nothing else."""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="ko">\n'
         "<head>\n"
         '<meta charset="utf-8">\n'
-        f"<title>{SITE_NAME}</title>\n"
+        f"<title>{_t(site_name)}</title>\n"
         "</head>\n"
         "<body>\n"
         "<script>alert('삭제된 기사입니다.');history.back();</script>\n"
@@ -166,7 +169,7 @@ def _image_block(path: str, caption: str) -> str:
 
 
 def _most_viewed(site: DemoSite, article: Article) -> str:
-    """Sidebar links; the first one carries the CMS's teaser quirk '[뉴스21 통신=NAME ]...'."""
+    """Sidebar links; the first one carries the CMS's teaser quirk '[OUTLET=NAME ]...'."""
     rows = []
     for n, idx in enumerate(article.most_viewed):
         other = site.article(idx)
@@ -174,7 +177,7 @@ def _most_viewed(site: DemoSite, article: Article) -> str:
             continue
         text = other.clean_title
         if n == 0:
-            text += f" [{SITE_NAME}={other.reporters[0].name} ]" + _snippet(other.lead, 20)
+            text += f" [{site.site_name}={other.reporters[0].name} ]" + _snippet(other.lead, 20)
         rows.append(f'          <li><a href="/news/view.php?idx={idx}">{_t(text)}</a></li>\n')
     return "".join(rows)
 
@@ -186,7 +189,7 @@ def render_article(site: DemoSite, article: Article, base_url: str) -> str:
     title = article.clean_title
     head_meta = [
         '<meta property="og:type" content="article">',
-        f'<meta property="og:site_name" content="{SITE_NAME}">',
+        f'<meta property="og:site_name" content="{_a(site.site_name)}">',
         f'<meta property="og:title" content="{_a(title)}">',
         f'<meta property="og:url" content="{_a(canonical)}">',
     ]
@@ -232,12 +235,12 @@ def render_article(site: DemoSite, article: Article, base_url: str) -> str:
         '<html lang="ko">\n'
         "<head>\n"
         '<meta charset="utf-8">\n'
-        f"<title>{_t(title)} - {SITE_NAME}</title>\n"
+        f"<title>{_t(title)} - {_t(site.site_name)}</title>\n"
         + "\n".join(head_meta) + "\n"
         "</head>\n"
         "<body>\n"
         '<div id="wrap">\n'
-        f"{_header()}"
+        f"{_header(site)}"
         '  <div id="container">\n'
         '    <div class="article-head">\n'
         f'      <div class="article-head-nav"><a href="/">홈</a> &gt; '
@@ -276,7 +279,7 @@ def render_article(site: DemoSite, article: Article, base_url: str) -> str:
         "      </div>\n"
         "    </div>\n"
         "  </div>\n"
-        f"{_FOOTER}"
+        f"{_footer(site)}"
         "</div>\n"
         "</body>\n"
         "</html>\n"

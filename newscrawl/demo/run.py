@@ -1,12 +1,14 @@
 """`make demo`: serve the demo outlets, crawl each with the real `scrapy crawl`, summarise the feeds.
 
 Runs the same commands a user would: ``scrapy crawl news21tongsin`` (catalog spider,
-다다미디어 CMS) and ``scrapy crawl ndsoft -a base_url=... -a slug=hanbitilbo`` (family
-spider, NDSoft CMS, EUC-KR pages), in parallel, each against its own demo server. Each
+다다미디어 CMS), ``scrapy crawl ndsoft -a base_url=... -a slug=hanbitilbo`` (family
+spider, NDSoft CMS, EUC-KR pages) and ``scrapy crawl dada -a base_url=... -a slug=nurinews``
+(family spider, 다다미디어 CMS), in parallel, each against its own demo server. Each
 crawl writes ``articles.jsonl``, ``articles.csv``, ``rejects.jsonl`` and ``crawl.log`` into
 ``--out/<slug>/``; the three feeds are then merged into ``--out`` (the combined dataset of
 all outlets, CSV with one header row), the logs into ``--out/crawl.log``. Each outlet's feeds are checked against the truth
-its demo knows. Exits non-zero when a crawl failed or a feed disagrees with its truth.
+its demo knows, and the press releases every outlet runs (truth key ``release``) are
+counted in the combined feed. Exits non-zero when a crawl failed or a feed disagrees with its truth.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pathlib import Path
 from newscrawl.demo.outlets import OUTLETS, DemoOutlet
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: The demo's state store, shared by its outlets and kept between `make demo` runs.
+STATE_FILE = "state.sqlite"
 SERVE_LINE = re.compile(r"demo serving (http://\S+)")
 #: Fields compared with the truth (crawl-time fields like url and crawled_at differ by design).
 COMPARED_FIELDS = ("canonical_url", "article_id", "site", "site_name", "section", "title", "subtitles", "authors",
@@ -55,11 +59,13 @@ def start_server(size: int, seed: int | None = None, outlet: str = "dada") -> tu
 
 
 def crawl_command(base_url: str | None, out: Path, extra: list[str] | None = None,
-                  spider: str = "news21tongsin") -> list[str]:
+                  spider: str = "news21tongsin", state: Path | None = None) -> list[str]:
     """The `scrapy crawl` command line used by the demo and the end-to-end tests.
 
     ``base_url=None`` for a spider that takes no ``base_url`` (``articles``: its input lists the URLs).
+    ``state``: the SQLite state file (default ``out/state.sqlite``: each output folder remembers its own runs).
     """
+    state = state or out / "state.sqlite"
     return [
         sys.executable, "-m", "scrapy", "crawl", spider,
         *(["-a", f"base_url={base_url}"] if base_url else []),
@@ -67,6 +73,7 @@ def crawl_command(base_url: str | None, out: Path, extra: list[str] | None = Non
         "-O", str(out / "articles.csv"),
         "-s", f"NEWSCRAWL_REJECTS_URI={out / 'rejects.jsonl'}",
         "-s", "NEWSCRAWL_REJECTS_OVERWRITE=true",
+        "-s", f"NEWSCRAWL_STATE_URI=sqlite:///{state.resolve()}",
         # A local copy needs no politeness delay.
         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
         *(extra or []),
@@ -80,9 +87,46 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def outlet_crawl_command(outlet: DemoOutlet, base_url: str, out: Path, extra: list[str] | None = None) -> list[str]:
+def outlet_crawl_command(outlet: DemoOutlet, base_url: str, out: Path, extra: list[str] | None = None,
+                         state: Path | None = None) -> list[str]:
     """The `scrapy crawl` command line for one demo outlet (its spider and spider arguments)."""
-    return crawl_command(base_url, out, [*outlet.spider_args, *(extra or [])], spider=outlet.spider)
+    return crawl_command(base_url, out, [*outlet.spider_args, *(extra or [])], spider=outlet.spider, state=state)
+
+
+def known_ids(state: Path) -> set[str]:
+    """Article ids a state file already holds (empty when there is none yet)."""
+    if not state.exists():
+        return set()
+    from newscrawl.state import open_store
+
+    store = open_store(f"sqlite:///{state.resolve()}")
+    try:
+        return {record.article_id for record in store}
+    finally:
+        store.close()
+
+
+def check_clusters(items: list[dict], truths: list[list[dict]]) -> list[str]:
+    """Near-duplicate marks against the truth: one cluster per press release, no cluster for anything else."""
+    problems: list[str] = []
+    release_of = {r["article_id"]: r.get("release") for truth in truths for r in truth}
+    by_release: dict[str, list[dict]] = {}
+    for item in items:
+        label = release_of.get(item.get("article_id"))
+        if label:
+            by_release.setdefault(label, []).append(item)
+        elif item.get("duplicate_of") or item.get("cluster_id") != item.get("article_id"):
+            problems.append(f"{item.get('article_id')} is no press release but was clustered with "
+                            f"{item.get('cluster_id')}")
+    for label, members in sorted(by_release.items()):
+        clusters = {m.get("cluster_id") for m in members}
+        if len(clusters) != 1:
+            problems.append(f"release {label}: its {len(members)} copies fell into clusters {sorted(map(str, clusters))}")
+            continue
+        firsts = [m for m in members if not m.get("duplicate_of")]
+        if len(firsts) > 1:
+            problems.append(f"release {label}: {len(firsts)} copies lack duplicate_of (only the first may)")
+    return problems
 
 
 def merge_feeds(parts: list[Path], out: Path) -> dict[str, int]:
@@ -117,9 +161,22 @@ def merge_feeds(parts: list[Path], out: Path) -> dict[str, int]:
     return counts
 
 
-def compare_with_truth(items: list[dict], rejects: list[dict], truth: list[dict]) -> list[str]:
-    """Human-readable problems (empty when the feeds match the truth)."""
-    problems: list[str] = []
+def expand_known(truth: list[dict], known: set[str] | frozenset[str]) -> set[str]:
+    """A re-post and its original are one article: if either was exported before, neither is expected now."""
+    pairs = [(r["article_id"], r["duplicate_of"]) for r in truth if r["expect"] == "duplicate"]
+    return set(known) | {x for pair in pairs if set(pair) & set(known) for x in pair}
+
+
+def compare_with_truth(items: list[dict], rejects: list[dict], truth: list[dict],
+                       known: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Human-readable problems (empty when the feeds match the truth).
+
+    ``known``: article ids exported by earlier runs with the same state; they must not come again.
+    """
+    problems: list[str] = [f"{i.get('article_id')} was exported by an earlier run and again now"
+                           for i in items if i.get("article_id") in known]
+    known = expand_known(truth, known)
+    truth = [r for r in truth if r["article_id"] not in known]
     by_id = Counter(i.get("article_id") for i in items)
     problems += [f"{aid} exported {n} times" for aid, n in by_id.items() if n > 1]
     exported = {i.get("article_id"): i for i in items}
@@ -185,8 +242,8 @@ def _stat(log: Path, name: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _report(run: OutletRun, size: int) -> list[str]:
-    """Print one outlet's summary lines; returns its problems against the truth."""
+def _report(run: OutletRun, size: int, known: set[str]) -> tuple[list[str], list[dict]]:
+    """Print one outlet's summary lines; returns its problems against the truth, and the truth."""
     items = read_jsonl(run.out / "articles.jsonl")
     rejects = read_jsonl(run.out / "rejects.jsonl")
     truth = list(run.outlet.make_site(size).truth(run.base_url))
@@ -201,15 +258,40 @@ def _report(run: OutletRun, size: int) -> list[str]:
     repaired = _stat(run.log, "newscrawl/charset/repaired")
     if repaired:
         print(f"  charset repaired on {repaired} page(s) (see the log)")
-    problems = compare_with_truth(items, rejects, truth)
-    expected = sum(1 for r in truth if r["expect"] == "item")
+    problems = compare_with_truth(items, rejects, truth, known)
+    known = expand_known(truth, known)
+    expected = sum(1 for r in truth if r["expect"] == "item" and r["article_id"] not in known)
+    already = sum(1 for r in truth if r["article_id"] in known)
+    if already:
+        print(f"  {already} articles already known from earlier runs (state {run.out.parent / STATE_FILE}): "
+              f"{len(items)} new exported")
+    copies = sum(1 for r in truth if r.get("release"))
     if problems:
         print(f"  feeds DISAGREE with the {o.slug} truth ({len(problems)} problems):", file=sys.stderr)
         for p in problems[:30]:
             print(f"  - {p}", file=sys.stderr)
     else:
-        print(f"  feeds match the {o.slug} truth: {expected} expected articles, every field equal")
-    return problems
+        print(f"  feeds match the {o.slug} truth: {expected} new articles expected ({copies} press-release copies"
+              " in the site), every field equal")
+    return problems, truth
+
+
+def release_summary(truths: list[list[dict]], items: list[dict]) -> str:
+    """One line on the shared press releases: labels in the truths, and their copies found in the combined feed."""
+    copies: dict[str, set[str]] = {}
+    for truth in truths:
+        for record in truth:
+            if record.get("release"):
+                copies.setdefault(record["release"], set()).add(record["article_id"])
+    if not copies:
+        return "press releases: none in the truth"
+    exported = {i.get("article_id") for i in items}
+    found = sum(len(ids & exported) for ids in copies.values())
+    per_label = sorted({len(ids) for ids in copies.values()})
+    labels = sorted(copies, key=lambda label: (len(label), label))
+    return (f"press releases: {len(copies)} labels ({labels[0]}..{labels[-1]}), "
+            f"{'/'.join(map(str, per_label))} outlet copies each; {found} of "
+            f"{sum(map(len, copies.values()))} copies in the combined feed (truth key 'release')")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,9 +300,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=80, help="number of articles per demo outlet (default 80)")
     parser.add_argument("--outlet", action="append", choices=sorted(OUTLETS),
                         help="crawl only this outlet (repeatable; default: every demo outlet)")
+    parser.add_argument("--fresh", action="store_true",
+                        help=f"forget earlier runs (delete OUT/{STATE_FILE}) before crawling")
     args = parser.parse_args(argv)
 
     out: Path = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    state = out / STATE_FILE
+    if args.fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{state}{suffix}").unlink(missing_ok=True)
+    known = known_ids(state)
     runs = [OutletRun(OUTLETS[key], out / OUTLETS[key].slug) for key in (args.outlet or list(OUTLETS))]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     try:
@@ -228,20 +318,16 @@ def main(argv: list[str] | None = None) -> int:
             run.out.mkdir(parents=True, exist_ok=True)
             run.server, run.base_url = start_server(args.size, outlet=run.outlet.key)
         print(f"demo outlets ({args.size} articles each): "
-              + ", ".join(f"{r.outlet.slug} at {r.base_url}" for r in runs) + "; crawling with scrapy ...", flush=True)
-        started = time.monotonic()
-        for run in runs:  # the crawls run in parallel, one process each
+              + ", ".join(f"{r.outlet.slug} at {r.base_url}" for r in runs)
+              + f"; state {state} ({len(known)} articles known); crawling with scrapy ...", flush=True)
+        for run in runs:
+            # One after the other, sharing one state: press releases cluster across outlets the same way every run.
+            started = time.monotonic()
             with run.log.open("w", encoding="utf-8") as fh:
-                run.crawl = subprocess.Popen(outlet_crawl_command(run.outlet, run.base_url, run.out),
+                run.crawl = subprocess.Popen(outlet_crawl_command(run.outlet, run.base_url, run.out, state=state),
                                              cwd=PROJECT_ROOT, stdout=fh, stderr=subprocess.STDOUT, env=env)
-        pending = list(runs)
-        while pending:
-            for run in list(pending):
-                assert run.crawl is not None
-                if run.crawl.poll() is not None:
-                    run.returncode, run.elapsed = run.crawl.returncode, time.monotonic() - started
-                    pending.remove(run)
-            time.sleep(0.05)
+                run.returncode = run.crawl.wait()
+            run.elapsed = time.monotonic() - started
     finally:
         for run in runs:
             if run.crawl is not None and run.crawl.poll() is None:
@@ -254,8 +340,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scrapy crawl {run.outlet.spider} failed (exit {run.returncode}); see {run.log}", file=sys.stderr)
     if failed:
         return failed[0].returncode or 1
-    problems = [p for run in runs for p in _report(run, args.size)]
+    reports = [_report(run, args.size, known) for run in runs]
+    problems = [p for run_problems, _ in reports for p in run_problems]
     counts = merge_feeds([r.out for r in runs], out)
+    cluster_problems = check_clusters(read_jsonl(out / "articles.jsonl"), [truth for _, truth in reports])
+    problems += cluster_problems
     # The combined log, as before there were several outlets: each crawl's log in turn.
     (out / "crawl.log").write_text("".join(f"===== {r.outlet.slug}: {r.log} =====\n" + r.log.read_text("utf-8")
                                            for r in runs), "utf-8")
@@ -264,6 +353,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {out / 'articles.csv'}: {counts['articles.csv']} rows")
     print(f"  {out / 'rejects.jsonl'}: {counts['rejects.jsonl']} rejects")
     print(f"  {out / 'crawl.log'}: the crawl logs, one after the other")
+    print(release_summary([truth for _, truth in reports], read_jsonl(out / "articles.jsonl")))
+    if cluster_problems:
+        print(f"near-duplicate clusters DISAGREE with the truth ({len(cluster_problems)} problems):", file=sys.stderr)
+        for p in cluster_problems[:30]:
+            print(f"  - {p}", file=sys.stderr)
+    else:
+        print("near-duplicate clusters match the truth: one cluster per press release, none for other articles")
+    print(f"state: {state} (run `make demo` again: nothing new is exported; `make demo-reset` forgets)")
     return 1 if problems else 0
 
 

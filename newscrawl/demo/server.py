@@ -1,7 +1,7 @@
 """HTTP server of the demo outlets: standard library only, one thread per connection.
 
-One server serves one outlet. The 다다미디어 outlet (:class:`DemoHandler`) mirrors that
-CMS (``/news/list.php``, ``/news/view.php``, ``/m/view.php``); the NDSoft outlet
+One server serves one outlet. The 다다미디어 outlets (:class:`DemoHandler`: 뉴스21 통신 and
+누리신문) mirror that CMS (``/news/list.php``, ``/news/view.php``, ``/m/view.php``); the NDSoft outlet
 (:class:`NdsoftHandler`) serves ``/news/articleList.html``, ``/news/articleView.html`` and
 the legacy ``/?mod=news&act=articleView&idxno=N`` in CP949 bytes labelled ``euc-kr``
 (one page mislabelled on purpose, see ``newscrawl.demo.ndsoft``). Both have
@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from newscrawl.demo import ndsoft, ndsoft_render, render
-from newscrawl.demo.content import SECTIONS_BY_CODE, DemoSite
+from newscrawl.demo.content import DemoSite
 from newscrawl.demo.ndsoft import NdsoftDemoSite
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\n"
@@ -169,7 +169,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             stats.hit("home")
             self._html(render.render_home(site))
         elif path == "/news/list.php":
-            section = SECTIONS_BY_CODE.get(query.get("mcode", ""))
+            section = site.section(query.get("mcode", ""))
             if section is None:
                 return self._not_found("list")
             stats.hit("list")
@@ -181,7 +181,7 @@ class DemoHandler(BaseHTTPRequestHandler):
                 return self._not_found("view")
             stats.hit("view")
             if article.deleted:
-                self._html(render.render_deleted())
+                self._html(render.render_deleted(site.site_name))
             else:
                 self._html(render.render_article(site, article, self._base_url()))
         elif path in ("/m", "/m/", "/m/view.php"):

@@ -19,7 +19,7 @@ DEMO_SIZE = 80
 
 
 class Demo:
-    """A running demo server of one outlet (``dada``: 뉴스21 통신, ``ndsoft``: 한빛일보)."""
+    """A running demo server of one outlet (``dada``: 뉴스21 통신, ``ndsoft``: 한빛일보, ``nurinews``: 누리신문)."""
 
     def __init__(self, base_url: str, size: int, outlet: str = "dada") -> None:
         self.base_url = base_url
@@ -89,6 +89,25 @@ def ndsoft_demo() -> Iterator[Demo]:
 def ndsoft_crawl(ndsoft_demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
     """One full crawl of the NDSoft demo, shared by the tests that only read its feeds."""
     result = ndsoft_demo.crawl(tmp_path_factory.mktemp("ndsoft_full"))
+    assert result.returncode == 0, result.log[-3000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def nurinews_demo() -> Iterator[Demo]:
+    """The 누리신문 demo outlet (다다미디어 CMS, not in the catalog), crawled by the `dada` family spider."""
+    server, base_url = start_server(DEMO_SIZE, outlet="nurinews")
+    try:
+        yield Demo(base_url, DEMO_SIZE, outlet="nurinews")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def nurinews_crawl(nurinews_demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """One full crawl of the 누리신문 demo (`scrapy crawl dada -a slug=nurinews ...`), shared by readers of its feeds."""
+    result = nurinews_demo.crawl(tmp_path_factory.mktemp("nurinews_full"))
     assert result.returncode == 0, result.log[-3000:]
     return result
 

@@ -18,9 +18,10 @@ from tests.e2e.conftest import Demo
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
 
 
-def crawl(demo: Demo, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def crawl(demo: Demo, out: Path, *extra: str, state: str = "state") -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news21tongsin", "-a", f"base_url={demo.base_url}",
            "-a", "sections=m102ec7b", "-s", f"NEWSCRAWL_OUTPUT_DIR={out}",
+           "-s", f"NEWSCRAWL_STATE_URI=sqlite:///{out.resolve()}/{state}.sqlite",
            "-s", f"NEWSCRAWL_REJECTS_URI={out}/%(site)s/%(date)s.rejects.jsonl", *FAST, *extra]
     proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
@@ -37,8 +38,12 @@ def test_default_feeds_are_partitioned_by_site_and_day(demo: Demo, tmp_path: Pat
     items = [json.loads(line) for line in (site_dir / f"{day}.jsonl").read_text("utf-8").splitlines()]
     assert items and all(i["site"] == "news21tongsin" for i in items)
 
-    # A second run the same day appends to the partition: one header row, rows of both runs.
+    # A second run with the same state exports nothing new: the partition is unchanged.
     crawl(demo, tmp_path, "-s", "NEWSCRAWL_CSV=true")
+    assert len((site_dir / f"{day}.jsonl").read_text("utf-8").splitlines()) == len(items)
+
+    # A run with a fresh state exports everything again and appends: one header row, rows of both runs.
+    crawl(demo, tmp_path, "-s", "NEWSCRAWL_CSV=true", state="fresh")
     text = (site_dir / f"{day}.csv").read_text("utf-8")
     assert text.count("url,canonical_url,article_id") == 1
     with (site_dir / f"{day}.csv").open(encoding="utf-8", newline="") as fh:

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from itertools import pairwise
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from newscrawl.demo import (
     DemoSite,
     serve_in_thread,
 )
-from newscrawl.demo.content import MIN_SIZE, PAGE_SIZE
+from newscrawl.demo.content import MIN_SIZE, PAGE_SIZE, expand, fill
 from newscrawl.demo.render import render_article, render_list
 from newscrawl.parsing.text import content_hash
 
@@ -127,6 +128,29 @@ def test_variety_of_markup_quirks(site: DemoSite, truth: dict[int, dict[str, Any
     assert any("  " in p for a in articles for p in a.paragraphs)
     assert any(not unicodedata.is_normalized("NFC", p) for a in articles for p in a.paragraphs)
     assert sum(1 for r in truth.values() if len(r["mcodes"]) == 2) == len([i for i in range(1001, 1081) if i % 7 == 0])
+
+
+def test_templates_pick_particles_and_alternations() -> None:
+    ctx = {"prog": "'다솜 돌봄'", "site": "경로당", "dong": "송곡동", "gov": "시", "room": "물놀이터", "n": 7}
+    assert fill("{prog|은는} {site|이가} {dong|과와} {gov|을를}", ctx) == "'다솜 돌봄'은 경로당이 송곡동과 시를"
+    assert fill("{prog|으로} {room|으로} {site|으로} {n|으로}", ctx) == "'다솜 돌봄'으로 물놀이터로 경로당으로 7로"
+    picks = {expand("<가/나/>다", Random(i)) for i in range(50)}
+    assert picks == {"가다", "나다", "다"}
+    assert expand("<가/나>", Random(3)) == expand("<가/나>", Random(3))
+
+
+def test_ordinary_articles_are_fast_and_have_their_own_details() -> None:
+    """Well under 1 ms per article, built alone; no template syntax left; the lead names the place."""
+    big = DemoSite(size=100_000)
+    started = time.perf_counter()
+    articles = [big.article(i) for i in range(50_000, 52_000)]
+    assert (time.perf_counter() - started) / len(articles) < 0.001
+    for article in articles:
+        assert article is not None and 3 <= len(article.paragraphs) <= 7
+        text = " ".join((article.title, *article.subtitles, *article.paragraphs))
+        assert not re.search(r"[{}<>|]", text), text
+    assert len({a.paragraphs[0] for a in articles}) == len(articles)
+    assert big.article(51_000) == DemoSite(size=100_000).article(51_000)
 
 
 def test_time_is_newest_first_and_fixed(site: DemoSite) -> None:

@@ -135,16 +135,75 @@ def test_rejects_file_is_appended_by_default(tmp_path: Path) -> None:
     assert len(rejects.read_text("utf-8").splitlines()) == 2
 
 
-def test_dedupe_drops_same_id_and_same_body() -> None:
-    crawler = get_crawler()
+def dedupe(tmp_path: Path | None = None, **settings: object) -> tuple[DedupePipeline, object]:
+    uri = f"sqlite:///{tmp_path / 'state.sqlite'}" if tmp_path else "memory://"
+    crawler = get_crawler(settings_dict={"NEWSCRAWL_STATE_URI": uri, **settings})
     pipe = DedupePipeline.from_crawler(crawler)
-    first = article(content_hash="a" * 64)
+    pipe.open_spider()
+    return pipe, crawler
+
+
+def test_dedupe_drops_same_id_same_url_and_same_body() -> None:
+    pipe, crawler = dedupe()
+    first = article(content_hash="a" * 64, canonical_url="http://x.kr/news/view.php?idx=1")
     assert pipe.process_item(first) is first
+    assert first.cluster_id == "x:1" and first.duplicate_of is None
     with pytest.raises(DropItem):
-        pipe.process_item(article(content_hash="b" * 64))  # same article_id
+        pipe.process_item(article(content_hash="b" * 64, body="전혀 다른 본문입니다. " * 10))  # same article_id
+    with pytest.raises(DropItem):
+        pipe.process_item(article(article_id="x:8", canonical_url="http://x.kr/news/view.php?idx=1",
+                                  content_hash="d" * 64, body="또 다른 본문입니다. " * 10))  # same canonical URL
     with pytest.raises(DropItem):
         pipe.process_item(article(article_id="x:9", content_hash="a" * 64))  # same body
-    other = article(article_id="x:3", content_hash="c" * 64)
+    other = article(article_id="x:3", content_hash="c" * 64, body="세 번째 기사의 본문은 완전히 다르다. " * 8)
     assert pipe.process_item(other) is other
-    assert crawler.stats.get_value("newscrawl/dedupe/article_id") == 1
-    assert crawler.stats.get_value("newscrawl/dedupe/content_hash") == 1
+    pipe.close_spider()
+    stats = crawler.stats
+    assert stats.get_value("newscrawl/dedupe/article_id") == 1
+    assert stats.get_value("newscrawl/dedupe/canonical_url") == 1
+    assert stats.get_value("newscrawl/dedupe/content_hash") == 1
+    assert stats.get_value("newscrawl/dedupe/known_before_run") is None
+
+
+RELEASE = ("한빛시(시장 박서준)는 올해 하반기부터 전통시장 세 곳에 공영주차장 200면을 새로 짓는다고 밝혔다. "
+           "시는 국비와 시비 48억 원을 투입해 시장 입구에서 걸어서 3분 거리에 주차장을 만들 계획이다. "
+           "상인회는 주말마다 되풀이되던 교통 체증이 줄어들 것이라며 환영했다. "
+           "박서준 시장은 시장을 찾는 시민의 불편을 덜고 지역 상권을 살리는 계기가 되기를 기대한다고 말했다.")
+
+
+def test_near_duplicates_marked_with_cluster_across_runs(tmp_path: Path) -> None:
+    pipe, _ = dedupe(tmp_path)
+    first = article(article_id="a:1", content_hash="1" * 64, body=RELEASE)
+    pipe.process_item(first)
+    pipe.close_spider()
+    # Next run, another outlet: new lead sentence, same release.
+    pipe, crawler = dedupe(tmp_path)
+    copy = article(article_id="b:7", content_hash="2" * 64,
+                   body="[누리신문=한가람 기자] 한빛시가 전통시장 주차난 해소에 나선다. " + RELEASE.split(". ", 1)[1])
+    assert pipe.process_item(copy) is copy
+    assert (copy.cluster_id, copy.duplicate_of) == ("a:1", "a:1")
+    unrelated = article(article_id="b:8", content_hash="3" * 64,
+                        body="누리군은 올해 농촌 빈집 120채를 정비해 청년 주거 공간으로 바꾼다. 군은 리모델링 비용의 절반을 "
+                             "지원하고 입주자에게 2년간 임대료를 받지 않는다. 신청은 다음 달부터 읍면사무소에서 받는다.")
+    pipe.process_item(unrelated)
+    assert (unrelated.cluster_id, unrelated.duplicate_of) == ("b:8", None)
+    # The first article again (an unchanged re-crawl): dropped as known before this run.
+    with pytest.raises(DropItem):
+        pipe.process_item(article(article_id="a:1", content_hash="1" * 64, body=RELEASE))
+    pipe.close_spider()
+    assert crawler.stats.get_value("newscrawl/dedupe/near_duplicate") == 1
+    assert crawler.stats.get_value("newscrawl/dedupe/known_before_run") == 1
+
+
+def test_near_duplicates_dropped_when_configured() -> None:
+    pipe, crawler = dedupe(NEWSCRAWL_NEAR_DUPLICATES="drop")
+    pipe.process_item(article(article_id="a:1", content_hash="1" * 64, body=RELEASE))
+    with pytest.raises(DropItem):
+        pipe.process_item(article(article_id="b:1", content_hash="2" * 64, body=RELEASE + " 끝."))
+    assert crawler.stats.get_value("newscrawl/dedupe/near_duplicate_dropped") == 1
+
+
+def test_bad_near_mode_is_a_clear_error() -> None:
+    # ValueError, not NotConfigured: Scrapy would silently disable the pipeline on NotConfigured.
+    with pytest.raises(ValueError, match="mark, drop, off"):
+        DedupePipeline.from_crawler(get_crawler(settings_dict={"NEWSCRAWL_NEAR_DUPLICATES": "maybe"}))
