@@ -112,13 +112,14 @@ _SIGNOFF = re.compile(r"^(?P<name>[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){1,2}), (
 class CleanedBody:
     """Result of :func:`clean_paragraphs`: kept paragraphs and what was learned on the way."""
 
-    __slots__ = ("dateline_bylines", "paragraphs", "removed", "signoff", "trailer")
+    __slots__ = ("credits", "dateline_bylines", "paragraphs", "removed", "signoff", "trailer")
 
     def __init__(self) -> None:
         self.paragraphs: list[str] = []
         self.dateline_bylines: list = []  # list[Byline]
         self.trailer: tuple[str, str] | None = None  # (name, email) from an email trailer
         self.signoff: str | None = None  # reporter named in a broadcast sign-off
+        self.credits: list[str] = []  # photo credits taken out of the body (they belong to images)
         self.removed: list[str] = []  # rule names that fired, for stats
 
 
@@ -138,6 +139,8 @@ def _one_pass(paras: list[str], rules: tuple[Rule, ...], out: CleanedBody) -> li
             kept.append(para)
             continue
         out.removed.append(rule.name)
+        if rule.name == "photo_credit" and para not in out.credits:
+            out.credits.append(para)
         if rule.action == "cut" and len(kept) >= 2:
             # A list heading after the article ends it; one above the article is a sidebar: drop only it.
             break

@@ -68,10 +68,16 @@ def clean_article(item: Any) -> list[str]:
         adapter["body"] = "\n\n".join(cleaned.paragraphs) or None
     adapter["bylines"] = [b.as_dict() for b in bylines]
     adapter["authors"] = [b.name for b in bylines]
-    adapter["images"] = [
+    images = [
         {"url": (img.get("url") or "").strip(), "caption": normalize_space(img.get("caption")) or None}
         for img in adapter.get("images") or [] if img.get("url")
     ]
+    # Photo credits standing alone in the body describe the images: they become captions, not body text.
+    credits = iter(cleaned.credits if body else [])
+    for image in images:
+        if image["caption"] is None:
+            image["caption"] = next(credits, None)
+    adapter["images"] = images
     adapter["content_hash"] = content_hash(adapter["body"]) if adapter.get("body") else None
     return removed
 

@@ -207,3 +207,15 @@ def test_bad_near_mode_is_a_clear_error() -> None:
     # ValueError, not NotConfigured: Scrapy would silently disable the pipeline on NotConfigured.
     with pytest.raises(ValueError, match="mark, drop, off"):
         DedupePipeline.from_crawler(get_crawler(settings_dict={"NEWSCRAWL_NEAR_DUPLICATES": "maybe"}))
+
+
+def test_standalone_photo_credit_becomes_the_image_caption() -> None:
+    item = article(body=BODY + "\n\n[사진=한빛시 제공]", images=[{"url": "http://x.kr/a.jpg", "caption": None},
+                                                            {"url": "http://x.kr/b.jpg", "caption": "설명"}])
+    clean_article(item)
+    assert item.body == BODY
+    assert item.images == [{"url": "http://x.kr/a.jpg", "caption": "[사진=한빛시 제공]"},
+                           {"url": "http://x.kr/b.jpg", "caption": "설명"}]
+    no_images = article(body=BODY + "\n\n/사진=연합뉴스")
+    clean_article(no_images)
+    assert no_images.body == BODY and no_images.images == []
