@@ -82,6 +82,16 @@ class Article:
     content_hash: str | None = attrs.field(
         default=None, metadata=_doc("SHA-256 hex of the normalised body; equal bodies have equal hashes.")
     )
+    revision: int | None = attrs.field(
+        default=None,
+        metadata=_doc("1 for the first export of an article; n when the article was edited (new content) "
+                      "and exported again for the n-th time."),
+    )
+    previous_content_hash: str | None = attrs.field(
+        default=None,
+        metadata=_doc("On a revision (revision > 1): the first 16 hex digits of the content_hash the "
+                      "previous export had; null otherwise."),
+    )
     cluster_id: str | None = attrs.field(
         default=None,
         metadata=_doc("Near-duplicate cluster: the article_id of the first article of the story (its own id when it "

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -96,6 +97,23 @@ def key64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
 
 
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def content_key(content_hash: str) -> int:
+    """64-bit key of a content hash: the first 8 bytes of the SHA-256 itself (so the stored key
+    can be shown again as the hash's 16-hex-digit prefix, see :func:`content_prefix`); other
+    strings are hashed with :func:`key64`."""
+    if _SHA256_HEX.fullmatch(content_hash):
+        return int.from_bytes(bytes.fromhex(content_hash[:16]), "big", signed=True)
+    return key64(content_hash)
+
+
+def content_prefix(key: int | None) -> str | None:
+    """The 16-hex-digit prefix of the SHA-256 a :func:`content_key` came from."""
+    return None if key is None else (key & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big").hex()
+
+
 class Change(StrEnum):
     """What :meth:`SeenStore.record` found."""
 
@@ -120,7 +138,7 @@ class SeenRecord(NamedTuple):
 
     def same_content(self, content_hash: str | None) -> bool:
         """True when ``content_hash`` (the item's SHA-256 hex) is the stored one."""
-        return content_hash is not None and self.content_hash == key64(content_hash)
+        return content_hash is not None and self.content_hash == content_key(content_hash)
 
 
 @runtime_checkable
@@ -272,7 +290,7 @@ class SQLiteSeenStore:
         elif name == "url":
             where, arg = "url_hash = ? ORDER BY last_seen DESC, key DESC LIMIT 1", key64(value)
         else:
-            where, arg = "content_hash = ? ORDER BY key LIMIT 1", key64(value)
+            where, arg = "content_hash = ? ORDER BY key LIMIT 1", content_key(value)
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE {where}", (arg,)).fetchone()
         return self._record(row) if row else None
 
@@ -334,7 +352,7 @@ class SQLiteSeenStore:
         seen = _ts(seen_at, "seen_at") if seen_at is not None else int(datetime.now(UTC).timestamp())
         published, modified = _ts(published_at, "published_at"), _ts(modified_at, "modified_at")
         url_hash = key64(url) if url else None
-        body_hash = key64(content_hash) if content_hash else None
+        body_hash = content_key(content_hash) if content_hash else None
         # Everything is checked before the first write: a bad value never leaves half a record.
         sketch = Signature.parse(signature).sketch if signature is not None else None
         with self.batch():

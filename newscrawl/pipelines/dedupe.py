@@ -5,6 +5,11 @@ normalised-body ``content_hash`` was exported before (in this run or an earlier 
 by any outlet sharing the state store). A second crawl of an unchanged site therefore
 exports nothing.
 
+Revisions: an article seen before whose body changed (an edit after a newer 수정 time) is
+exported again with ``revision`` incremented and ``previous_content_hash`` (16-hex prefix of
+the earlier export's hash); it keeps its cluster. With the spider argument ``full=true``
+unchanged known articles are exported again too (a full snapshot).
+
 Near duplicates (the same press release republished by several outlets with a new lead,
 another reporter line, a trimmed ending) are found with the character-shingle sketches
 of :mod:`newscrawl.dedupe.near`. Every exported item carries a ``cluster_id`` (the
@@ -25,7 +30,8 @@ Settings:
 Stats: ``newscrawl/dedupe/article_id``, ``newscrawl/dedupe/canonical_url``,
 ``newscrawl/dedupe/content_hash`` (dropped), ``newscrawl/dedupe/known_before_run`` (of those, seen in
 an earlier run), ``newscrawl/dedupe/near_duplicate`` (marked or dropped),
-``newscrawl/dedupe/near_duplicate_dropped``, ``newscrawl/state/articles`` (store size at close).
+``newscrawl/dedupe/near_duplicate_dropped``, ``newscrawl/dedupe/revision`` (edited articles exported
+again), ``newscrawl/state/articles`` (store size at close).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.dedupe.near import signature
-from newscrawl.state import DEFAULT_STATE_URI, SeenStore, open_store
+from newscrawl.state import DEFAULT_STATE_URI, SeenStore, content_prefix, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +55,7 @@ NEAR_MODES = ("mark", "drop", "off")
 class DedupePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
+        self.crawler = crawler
         self.stats = crawler.stats
         self.uri = settings.get("NEWSCRAWL_STATE_URI") or DEFAULT_STATE_URI
         self.near_mode = (settings.get("NEWSCRAWL_NEAR_DUPLICATES") or "mark").lower()
@@ -109,30 +116,44 @@ class DedupePipeline:
         key = adapter.get("article_id") or adapter.get("canonical_url") or adapter.get("url")
         url = adapter.get("canonical_url")
         digest = adapter.get("content_hash")
-        if store.get(article_id=key) is not None:
-            self._drop("article_id", key, key)
-        if url and (seen := store.get(url=url)) is not None:
+        full = bool(getattr(self.crawler.spider, "full", False))
+        known = store.get(article_id=key)
+        revision, previous = 1, None
+        if known is not None:
+            if key in self.run_ids:
+                self._drop("article_id", key, key)
+            if digest is None or known.same_content(digest):
+                if not full:  # unchanged since an earlier run
+                    self._drop("article_id", key, key)
+                revision = known.revision
+            else:  # edited since it was exported: a new revision
+                revision, previous = known.revision + 1, content_prefix(known.content_hash)
+                self.stats.inc_value("newscrawl/dedupe/revision")
+                logger.info("%s changed since its last export: revision %d", key, revision)
+        elif url and (seen := store.get(url=url)) is not None:
             self._drop("canonical_url", key, seen.article_id)
-        if digest and (seen := store.get(content_hash=digest)) is not None:
+        if digest and (seen := store.get(content_hash=digest)) is not None and seen.article_id != key:
             self._drop("content_hash", key, seen.article_id)
 
         sketch = signature(adapter.get("body")) if adapter.get("body") else None
         cluster_key: int | None = None
-        if sketch is not None and self.near_mode != "off":
+        if known is not None:
+            cluster_key = known.cluster_id if known.cluster_id != known.key else None  # a revision keeps its cluster
+        elif sketch is not None and self.near_mode != "off":
             matches = store.near_duplicates(sketch, self.threshold, limit=1)
             if matches:
                 match, similarity = matches[0]
                 cluster_key = match.cluster_id
-                first = store.get(key=cluster_key)
-                first_id = first.article_id if first is not None else match.article_id
                 self.stats.inc_value("newscrawl/dedupe/near_duplicate")
-                logger.debug("%s is a near duplicate of %s (similarity %.2f, cluster %s)", key, match.article_id,
-                             similarity, first_id)
-                if "cluster_id" in adapter.field_names():
-                    adapter["cluster_id"] = first_id
-                    adapter["duplicate_of"] = first_id
-        if cluster_key is None and "cluster_id" in adapter.field_names():
-            adapter["cluster_id"] = key
+                logger.debug("%s is a near duplicate of %s (similarity %.2f)", key, match.article_id, similarity)
+        fields = adapter.field_names()
+        if "cluster_id" in fields:
+            first = store.get(key=cluster_key) if cluster_key is not None else None
+            adapter["cluster_id"] = first.article_id if first is not None else key
+            adapter["duplicate_of"] = first.article_id if first is not None else None
+        if "revision" in fields:
+            adapter["revision"] = revision
+            adapter["previous_content_hash"] = previous
 
         self._write()
         store.record(key, url=url, content_hash=digest, signature=sketch, cluster_id=cluster_key,
@@ -141,7 +162,7 @@ class DedupePipeline:
         self._uncommitted += 1
         if self._uncommitted >= self.commit_every:
             self._commit()
-        if cluster_key is not None and self.near_mode == "drop":
+        if cluster_key is not None and known is None and self.near_mode == "drop":
             self.stats.inc_value("newscrawl/dedupe/near_duplicate_dropped")
             raise DropItem(f"near duplicate dropped: {key} repeats {adapter.get('duplicate_of')}", log_level="INFO")
         return item

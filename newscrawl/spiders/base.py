@@ -10,28 +10,44 @@ Spider arguments (``-a name=value``) override the matching settings:
 ``max_pages``  list pages per section at most (``NEWSCRAWL_MAX_PAGES``, 0 = no limit)
 ``since``      YYYY-MM-DD or ISO datetime (Korea time when no offset): stop paginating at
                older lists and skip older articles (``NEWSCRAWL_SINCE``)
+``until``      the same form (a bare date means the end of that day): skip newer list entries
+               and don't export newer articles (``NEWSCRAWL_UNTIL``)
+``full``       ``true`` ignores the state store: every list page and article is fetched and
+               exported again (a backfill or a full snapshot)
 
-Stats: ``newscrawl/sections``, ``newscrawl/lists/...``, ``newscrawl/links/...``,
-``newscrawl/pages/...``.
+Incremental runs (cron): articles already in the state store (``NEWSCRAWL_STATE_URI``) are not
+fetched again unless their list entry shows a newer time than the stored one (an edit); and a
+section's pagination ends at the first list page that shows an already-known article (lists are
+newest first, so later pages hold only known ones). On an unchanged site a re-run costs one
+list request per section.
+
+Stats: ``newscrawl/sections``, ``newscrawl/lists/...`` (``stopped_known``, ``stopped_since``, ...),
+``newscrawl/links/...`` (``new``, ``known``, ``changed``, ``duplicate``, ``older_than_since``,
+``newer_than_until``), ``newscrawl/pages/...``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.items import Article
 from newscrawl.pages.article import NotAnArticle
+from newscrawl.pages.section import ListEntry
 from newscrawl.parsing.dates import KST, parse_datetime
+from newscrawl.parsing.urls import article_id
 from newscrawl.sites import SiteConfig, family_module
+from newscrawl.state import DEFAULT_STATE_URI, SeenStore, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +62,30 @@ def parse_since(value: str | None) -> datetime | None:
     return dt
 
 
+def parse_until(value: str | None) -> datetime | None:
+    """Like :func:`parse_since`, but a bare date means the end of that day."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    dt = parse_datetime(text, default_tz=KST)
+    if dt is None:
+        raise ValueError(f"until={value!r} is not a date: use YYYY-MM-DD or an ISO 8601 datetime")
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        dt = dt + timedelta(days=1) - timedelta(seconds=1)
+    return dt
+
+
+def parse_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name}={value!r}: use true or false")
+
+
 def parse_positive_int(name: str, value: Any) -> int:
     try:
         number = int(value)
@@ -57,7 +97,7 @@ def parse_positive_int(name: str, value: Any) -> int:
 
 
 def article_from_response(response: Response, site: SiteConfig, stats: StatsCollector,
-                          since: datetime | None = None) -> Article | None:
+                          since: datetime | None = None, until: datetime | None = None) -> Article | None:
     """One fetched article page -> an item, or None with the reason counted under ``newscrawl/pages/``.
 
     Every spider ends an article page here, so an outlet crawl and a list of URLs count
@@ -83,6 +123,9 @@ def article_from_response(response: Response, site: SiteConfig, stats: StatsColl
                        extractor={"error": f"{type(exc).__name__}: {exc}"})
     if since and item.published_at and item.published_at < since:
         stats.inc_value("newscrawl/pages/older_than_since")
+        return None
+    if until and item.published_at and item.published_at > until:
+        stats.inc_value("newscrawl/pages/newer_than_until")
         return None
     stats.inc_value("newscrawl/pages/articles")
     return item
@@ -112,6 +155,8 @@ class NewsSpider(scrapy.Spider):
         sections: str | None = None,
         max_pages: str | int | None = None,
         since: str | None = None,
+        until: str | None = None,
+        full: str | bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -121,9 +166,13 @@ class NewsSpider(scrapy.Spider):
         self._arg_sections = [s.strip() for s in sections.split(",") if s.strip()] if sections else None
         self._arg_max_pages = max_pages
         self._arg_since = since
+        self._arg_until = until
+        self.full = parse_bool("full", full) if full is not None else False
         self.max_pages = 0
         self.since: datetime | None = None
+        self.until: datetime | None = None
         self.seen_keys: set[str] = set()
+        self.state: SeenStore | None = None
 
     def configure_site(self, base_url: str | None) -> SiteConfig:
         """The outlet this spider crawls: the class's ``site``, moved to ``base_url`` if given."""
@@ -138,7 +187,32 @@ class NewsSpider(scrapy.Spider):
         max_pages = spider._arg_max_pages if spider._arg_max_pages is not None else settings.get("NEWSCRAWL_MAX_PAGES")
         spider.max_pages = parse_positive_int("max_pages", max_pages or 0)
         spider.since = parse_since(spider._arg_since if spider._arg_since is not None else settings.get("NEWSCRAWL_SINCE"))
+        spider.until = parse_until(spider._arg_until if spider._arg_until is not None else settings.get("NEWSCRAWL_UNTIL"))
+        if spider.since and spider.until and spider.until < spider.since:
+            raise ValueError(f"until={spider.until.isoformat()} is before since={spider.since.isoformat()}")
+        if not spider.full:
+            # A read view of the state the dedupe pipeline writes: which articles need no fetch.
+            spider.state = open_store(settings.get("NEWSCRAWL_STATE_URI") or DEFAULT_STATE_URI)
+            crawler.signals.connect(spider._close_state, signal=signals.spider_closed)
         return spider
+
+    def _close_state(self) -> None:
+        if self.state is not None:
+            self.state.close()
+            self.state = None
+
+    def known_change(self, entry: ListEntry) -> str:
+        """'new', 'known' or 'changed' (known, but the list shows a newer time than stored)."""
+        if self.state is None:
+            return "new"
+        record = self.state.get(article_id=article_id(self.site.slug, entry.key))
+        if record is None:
+            return "new"
+        stored = max(t for t in (record.published_at, record.modified_at) if t is not None) \
+            if (record.published_at or record.modified_at) else None
+        if entry.date and stored and entry.date > stored + timedelta(seconds=59):
+            return "changed"
+        return "known"
 
     # -- crawl plan -------------------------------------------------------------------
     def section_codes(self) -> list[str] | None:
@@ -146,9 +220,11 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         codes = self.section_codes()
-        logger.info("crawling %s (%s) at %s; sections=%s max_pages=%s since=%s", self.name, self.site.family,
-                     self.site.base_url, ",".join(codes) if codes else "from home page menu", self.max_pages or "all",
-                     self.since.isoformat() if self.since else "-")
+        logger.info("crawling %s (%s) at %s; sections=%s max_pages=%s since=%s until=%s %s", self.name,
+                    self.site.family, self.site.base_url, ",".join(codes) if codes else "from home page menu",
+                    self.max_pages or "all", self.since.isoformat() if self.since else "-",
+                    self.until.isoformat() if self.until else "-",
+                    "full re-crawl (state ignored)" if self.full else f"incremental ({len(self.state or [])} known)")
         if codes:
             for request in self._section_requests(codes):
                 yield request
@@ -187,24 +263,37 @@ class NewsSpider(scrapy.Spider):
             logger.info("section %s page %d lists no article: end of section", section, page)
             return
         cutoff = self.since.replace(hour=0, minute=0, second=0) if self.since else None
-        older = 0
+        older = known = 0
         for entry in entries:
             if cutoff and entry.date and entry.date < cutoff:
                 older += 1
                 stats.inc_value("newscrawl/links/older_than_since")
+                continue
+            if self.until and entry.date and entry.date > self.until:
+                stats.inc_value("newscrawl/links/newer_than_until")
                 continue
             if entry.key in self.seen_keys:
                 # Same article under another menu code (or listed twice): fetched once.
                 stats.inc_value("newscrawl/links/duplicate")
                 continue
             self.seen_keys.add(entry.key)
-            stats.inc_value("newscrawl/links/new")
+            status = self.known_change(entry)
+            if status == "known":
+                known += 1
+                stats.inc_value("newscrawl/links/known")
+                continue
+            stats.inc_value(f"newscrawl/links/{status}")
             yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
         if older:
             # Lists are newest first: once a page reaches past `since`, later pages are older still.
             stats.inc_value("newscrawl/lists/stopped_since")
             logger.info("section %s page %d reaches past since=%s: end of section", section, page,
                         self.since.date() if self.since else "-")
+            return
+        if known:
+            # ... and once a page shows an article an earlier run exported, later pages hold known ones only.
+            stats.inc_value("newscrawl/lists/stopped_known")
+            logger.info("section %s page %d reaches articles known from earlier runs: end of section", section, page)
             return
         if self.max_pages and page >= self.max_pages:
             stats.inc_value("newscrawl/lists/stopped_max_pages")
@@ -214,6 +303,6 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"section": section, "page": page + 1})
 
     def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article]:
-        item = article_from_response(response, self.site, self.crawler.stats, self.since)
+        item = article_from_response(response, self.site, self.crawler.stats, self.since, self.until)
         if item is not None:
             yield item

@@ -219,3 +219,31 @@ def test_standalone_photo_credit_becomes_the_image_caption() -> None:
     no_images = article(body=BODY + "\n\n/사진=연합뉴스")
     clean_article(no_images)
     assert no_images.body == BODY and no_images.images == []
+
+
+def test_edited_article_is_exported_as_a_new_revision(tmp_path: Path) -> None:
+    pipe, _ = dedupe(tmp_path)
+    first = article(article_id="a:1", content_hash="1" * 64, body=RELEASE)
+    pipe.process_item(first)
+    assert (first.revision, first.previous_content_hash) == (1, None)
+    pipe.close_spider()
+    pipe, crawler = dedupe(tmp_path)
+    edited = article(article_id="a:1", content_hash="2" * 64, body=RELEASE + " 시는 설명회도 연다.")
+    assert pipe.process_item(edited) is edited
+    assert (edited.revision, edited.previous_content_hash) == (2, "1" * 16)
+    assert edited.cluster_id == "a:1" and edited.duplicate_of is None
+    with pytest.raises(DropItem):  # the same revision again within the run
+        pipe.process_item(article(article_id="a:1", content_hash="2" * 64, body=RELEASE + " 시는 설명회도 연다."))
+    pipe.close_spider()
+    assert crawler.stats.get_value("newscrawl/dedupe/revision") == 1
+
+
+def test_full_mode_exports_known_unchanged_articles_again(tmp_path: Path) -> None:
+    pipe, _ = dedupe(tmp_path)
+    pipe.process_item(article(article_id="a:1", content_hash="1" * 64, body=RELEASE))
+    pipe.close_spider()
+    pipe, crawler = dedupe(tmp_path)
+    crawler.spider = type("S", (), {"full": True})()
+    again = article(article_id="a:1", content_hash="1" * 64, body=RELEASE)
+    assert pipe.process_item(again) is again
+    assert again.revision == 1

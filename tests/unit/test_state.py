@@ -18,6 +18,8 @@ from newscrawl.state import (
     Change,
     SeenStore,
     SQLiteSeenStore,
+    content_key,
+    content_prefix,
     key64,
     open_store,
 )
@@ -54,7 +56,8 @@ def test_record_and_every_lookup(store: SQLiteSeenStore) -> None:
     assert rec.article_id == "news21tongsin:278440" and rec.revision == 1 and rec.cluster_id == rec.key
     assert rec.first_seen == rec.last_seen == T0
     assert rec.published_at == datetime(2024, 3, 1, 0, 42, 31, tzinfo=UTC) and rec.modified_at is None
-    assert rec.content_hash == key64(digest) and rec.same_content(digest) and not rec.same_content("0" * 64)
+    assert rec.content_hash == content_key(digest) and content_prefix(rec.content_hash) == digest[:16]
+    assert rec.same_content(digest) and not rec.same_content("0" * 64)
     assert store.get(article_id="news21tongsin:278440") == rec
     assert store.get(url="https://news21tongsin.co.kr/news/view.php?idx=278440") == rec
     assert store.get(content_hash=digest) == rec
