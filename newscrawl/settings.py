@@ -37,7 +37,11 @@ FEED_EXPORTERS = {"csv": "newscrawl.exporters.CsvArticleExporter"}
 FEED_URI_PARAMS = "newscrawl.feeds.uri_params"  # adds %(site)s and %(date)s
 # Default partitioned feeds output/<site>/<YYYY-MM-DD>.jsonl (.csv) unless -o/-O is given.
 ADDONS = {"newscrawl.feeds.DefaultFeedsAddon": 100}
-EXTENSIONS = {"newscrawl.extensions.CrawlSummary": 500}
+EXTENSIONS = {
+    "newscrawl.extensions.CrawlSummary": 500,
+    "newscrawl.health.HealthMonitor": 510,  # end-of-crawl checks; `scrapy crawl` exits 3 when one fails
+    "newscrawl.report.RunReport": 520,  # JSON run report, output/runs/<site>/<start time>.json
+}
 # Charset repair runs after decompression (HttpCompressionMiddleware, 590) and before anything
 # reads the text (MetaRefreshMiddleware, 580): process_response goes from high to low numbers.
 DOWNLOADER_MIDDLEWARES = {"newscrawl.middlewares.CharsetRepairMiddleware": 585}
@@ -62,5 +66,15 @@ NEWSCRAWL_NEAR_THRESHOLD = 0.35
 NEWSCRAWL_STATE_COMMIT_EVERY = 50
 NEWSCRAWL_SUMMARY_ENABLED = True
 NEWSCRAWL_CHARSET_REPAIR_ENABLED = True  # re-decode pages whose declared charset is wrong
+
+# --- Cron operations (see README "Running from cron") ------------------------------------
+NEWSCRAWL_LOCK_ENABLED = True  # `scrapy crawl` locks <state file>.lock; a second crawl exits 75
+NEWSCRAWL_LOCK_WAIT = 0  # seconds to wait for a busy state lock; 0 = exit at once
+NEWSCRAWL_HEALTH_ENABLED = True  # end-of-crawl health checks (newscrawl/health.py)
+NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE = 0.2  # (ignored HTTP errors + download exceptions) / responses
+NEWSCRAWL_HEALTH_MAX_REJECT_RATE = 0.2  # rejects / (exported + rejects)
+NEWSCRAWL_HEALTH_MIN_COVERAGE = {"title": 0.99, "published_at": 0.99, "body": 0.99, "authors": 0.5}
+NEWSCRAWL_HEALTH_MIN_ITEMS = 5  # items needed before reject rate and coverage are judged
+NEWSCRAWL_REPORT_URI = None  # None: <output>/runs/%(site)s/%(time)s.json; "" = no run report
 
 LOG_LEVEL = "INFO"

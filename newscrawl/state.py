@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS article (
 CREATE UNIQUE INDEX IF NOT EXISTS article_id ON article (site, local);
 CREATE INDEX IF NOT EXISTS article_url_hash ON article (url_hash);
 CREATE INDEX IF NOT EXISTS article_content_hash ON article (content_hash);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = ("key, site, local, local_text, url_hash, content_hash, cluster, first_seen, last_seen, published, modified, "
             "revision")
@@ -392,6 +393,15 @@ class SQLiteSeenStore:
             if signature is not None and (changed or old.content_hash is None or self.near.sketch(old.key) is None):
                 self.near.add(old.key, signature)
             return new, Change.CHANGED if changed else Change.UNCHANGED
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.batch():
+            self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                              "excluded.value", (key, value))
 
     def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it (also done on close)."""

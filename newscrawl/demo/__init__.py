@@ -7,7 +7,9 @@ All three run the same city press releases, each in its own edit, for near-dupli
 detection across outlets (``newscrawl.demo.releases``; truth key ``release``).
 Used by ``make demo``, the end-to-end tests and benchmarks, so nothing here touches
 the network beyond 127.0.0.1. ``python -m newscrawl.demo serve|truth [--outlet ndsoft|nurinews]``
-is the CLI; :func:`serve_in_thread` runs a server inside a test.
+is the CLI; :func:`serve_in_thread` runs a server inside a test. ``epoch=N`` (``--epoch N``,
+``/__demo/advance`` on a live server) evolves a site between crawls: 3 new, 1 edited and 1
+deleted article per epoch, with ``changed_in_epoch`` in the truth (``newscrawl.demo.content``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ CMS, EUC-KR pages) or ``--outlet nurinews`` (누리신문, 다다미디어 CMS);
 serves one outlet. ``serve`` prints exactly one line, ``demo serving http://HOST:PORT
 (size=N)`` (``size=N, outlet=KEY`` for the other outlets),
 once the socket listens (tests parse it to learn the port chosen for ``--port 0``), then
-serves until SIGTERM/SIGINT and exits 0.
+serves until SIGTERM/SIGINT and exits 0. ``--epoch N`` serves (or writes the truth of) the
+site after N epochs of news, edits and deletions (``, epoch=N`` ends the line then);
+``GET|POST /__demo/advance`` moves a running server to the next epoch.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=80,
                         help="number of articles (min 60; default: %(default)s)")
     parser.add_argument("--seed", type=int, default=21, help="content seed (default: %(default)s)")
+    parser.add_argument("--epoch", type=int, default=0,
+                        help="start at this epoch: each adds 3 articles, edits 1 and deletes 1 (default: %(default)s)")
     parser.add_argument("--outlet", choices=sorted(OUTLETS), default=DEFAULT_OUTLET,
                         help="dada: 뉴스21 통신 (다다미디어 CMS), idx 1001..1000+SIZE; ndsoft: 한빛일보 (NDSoft CMS, "
                              "EUC-KR pages), idxno 21001..20000+SIZE; nurinews: 누리신문 (다다미디어 CMS), "
@@ -60,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    server = make_server(OUTLETS[args.outlet].make_site(args.size, args.seed), args.host, args.port,
-                         verbose=args.verbose)
+    server = make_server(OUTLETS[args.outlet].make_site(args.size, args.seed, epoch=args.epoch), args.host,
+                         args.port, verbose=args.verbose)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         # shutdown() blocks until serve_forever returns, so it must not run on the serving thread.
@@ -70,7 +74,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     outlet = "" if args.outlet == DEFAULT_OUTLET else f", outlet={args.outlet}"
-    print(f"demo serving {server.base_url} (size={args.size}{outlet})", flush=True)
+    epoch = f", epoch={args.epoch}" if args.epoch else ""
+    print(f"demo serving {server.base_url} (size={args.size}{outlet}{epoch})", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
@@ -79,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_truth(args: argparse.Namespace) -> int:
-    site = OUTLETS[args.outlet].make_site(args.size, args.seed)
+    site = OUTLETS[args.outlet].make_site(args.size, args.seed, epoch=args.epoch)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         for record in site.truth(args.base_url):

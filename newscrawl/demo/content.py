@@ -15,6 +15,17 @@ few fixed slots per outlet carry the shared press releases and their hard negati
 The *truth* (:meth:`DemoSite.truth`) states what a perfect crawler must export for
 each article, so end-to-end tests can score the crawler field by field; ``release``
 labels the copies of one press release across outlets.
+
+*Epochs* let the site evolve between crawls (cron-style incremental crawling, issue 5):
+``DemoSite(..., epoch=e)`` is the epoch-0 site plus, for each epoch 1..e in turn,
+:data:`NEW_PER_EPOCH` new articles (the next ids, newest, so on page 1 of their lists),
+one edited article (the oldest eligible one on page 1 of section ``(e - 1) % 4``: new
+``수정`` time after everything before, one paragraph revised) and one deleted article
+(not on page 1 of any list, picked from section ``(e + 1) % 4``; served as the CMS's
+deleted page and dropped from the lists). Special articles and press-release slots are
+never edited or deleted, an edited article is never deleted, and epoch 0 is byte for
+byte the site without epochs. Truth records carry ``changed_in_epoch``;
+:meth:`DemoSite.changes` lists what one epoch changed.
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from random import Random
-from typing import Any
+from typing import Any, TypedDict
 
 from newscrawl.demo import releases, texts
 from newscrawl.demo.releases import Story
@@ -73,8 +84,34 @@ SPECIAL_IDS: dict[str, int] = {
     "no_published": IDX_NO_PUBLISHED,
     "duplicate": IDX_DUPLICATE,
 }
+_SPECIAL_BASES = frozenset(SPECIAL_IDS.values())
 
 _MASK64 = (1 << 64) - 1
+
+#: Articles published in every epoch >= 1.
+NEW_PER_EPOCH = 3
+#: Upper bound of every time shown at epoch 0 (newest article + max jitter + max 수정 delay):
+#: the first epoch's edit must come after it.
+EPOCH0_LATEST = NEWEST_AT + timedelta(minutes=300, seconds=JITTER_SECONDS + 59)
+#: An epoch's edit is stamped this long after the newest time of that epoch (plus 0-59 s).
+EDIT_AFTER = timedelta(minutes=7)
+#: What an editor adds to the revised paragraph of an edited article (nothing the cleaning strips:
+#: no '기자', '=', e-mail or copyright wording).
+EDIT_SENTENCES: tuple[str, ...] = (
+    "이후 담당 부서는 세부 일정과 지원 대상을 일부 조정했다고 추가로 밝혔다.",
+    "당초 알려진 내용 가운데 일부 수치는 담당 부서의 확인을 거쳐 바로잡았다.",
+    "담당 부서는 문의가 이어지자 신청 방법과 일정을 다시 안내하겠다고 덧붙였다.",
+    "관련 내용은 추가 협의 결과에 따라 일부 보완됐다.",
+    "주민 의견을 반영해 세부 계획 일부를 손질했다는 설명도 나왔다.",
+)
+
+
+class EpochChanges(TypedDict):
+    """Ids (``idx``) one epoch touched."""
+
+    new: list[int]
+    edited: list[int]
+    deleted: list[int]
 
 
 @dataclass(frozen=True)
@@ -301,11 +338,17 @@ class DemoSite:
     always gives the same site. Internally every rule (special articles, cross-listing,
     time, random texts) works on the *base* idx ``idx - masthead.idx_offset``, so every
     masthead has the same structure.
+
+    ``epoch`` (keyword, default 0) applies that many epochs of news, edits and deletions
+    (see the module docstring); ``size`` stays the epoch-0 article count, ``last_idx``
+    grows by :data:`NEW_PER_EPOCH` per epoch.
     """
 
-    def __init__(self, size: int = 80, seed: int = 21, masthead: Masthead = NEWS21) -> None:
+    def __init__(self, size: int = 80, seed: int = 21, masthead: Masthead = NEWS21, *, epoch: int = 0) -> None:
         if size < MIN_SIZE:
             raise ValueError(f"size must be >= {MIN_SIZE} so every special article exists (got {size})")
+        if epoch < 0:
+            raise ValueError(f"epoch must be >= 0 (got {epoch})")
         self.size = size
         self.seed = seed
         self.masthead = masthead
@@ -319,6 +362,8 @@ class DemoSite:
         self._offset = masthead.idx_offset
         self.first_idx = FIRST_IDX + self._offset
         self.last_idx = FIRST_IDX + size - 1 + self._offset
+        #: The newest idx at epoch 0: times are anchored on it, so later epochs never move old articles.
+        self._last0 = self.last_idx
         #: Special articles of this outlet (same kinds as SPECIAL_IDS, shifted by the idx offset).
         self.special_ids = {kind: idx + self._offset for kind, idx in SPECIAL_IDS.items()}
         self._stories = self._place_stories()
@@ -328,7 +373,123 @@ class DemoSite:
             for code in self.section_codes(idx):
                 lists[code].append(idx)
         self._lists = lists
+        self.epoch = 0
+        #: idx -> epoch of its last change (created, edited or deleted); absent: epoch-0 content.
+        self._changed: dict[int, int] = {}
+        #: idx -> (epoch, new 수정 time) of its edit.
+        self._edits: dict[int, tuple[int, datetime]] = {}
+        self._deleted: set[int] = set()
+        self._epoch_changes: dict[int, EpochChanges] = {}
+        #: Latest time shown so far; each epoch's edit is stamped after it.
+        self._clock = EPOCH0_LATEST
+        for e in range(1, epoch + 1):
+            self._apply_epoch(e)
         self.article = lru_cache(maxsize=4096)(self._build)  # type: ignore[method-assign]
+
+    def at_epoch(self, epoch: int) -> DemoSite:
+        """The same site (size, seed, masthead) at another epoch; what the server swaps in on advance."""
+        return DemoSite(self.size, self.seed, self.masthead, epoch=epoch)
+
+    # -- epochs ---------------------------------------------------------------
+
+    def _protected(self, idx: int) -> bool:
+        """Special articles, press-release slots and the masthead's reserved ids keep their epoch-0 form."""
+        base = idx - self._offset
+        return base in _SPECIAL_BASES or base in self._stories or base in self.masthead.reserved
+
+    def _apply_epoch(self, e: int) -> None:
+        """Publish, edit and delete as epoch ``e`` does (``e == self.epoch + 1``); O(list) work, no rendering."""
+        deleted = self._pick_delete(e)  # off page 1 before the new articles push pages down, so after too
+        new = list(range(self.last_idx + 1, self.last_idx + 1 + NEW_PER_EPOCH))
+        for idx in new:  # ascending, each inserted first: newest first
+            for code in self.section_codes(idx):
+                self._lists[code].insert(0, idx)
+        self.last_idx = new[-1]
+        self.epoch = e
+        for idx in new:
+            self._changed[idx] = e
+
+        edited = self._pick_edit(e, set(new))
+        latest = max(max(self.published_at(i), self._fresh_modified(i)) for i in new)
+        when = max(latest, self._clock) + EDIT_AFTER + timedelta(seconds=_mix(self._text_seed, e, 5) % 60)
+        self._clock = when
+        self._edits[edited] = (e, when)
+        self._changed[edited] = e
+
+        for code in self.section_codes(deleted):
+            self._lists[code].remove(deleted)
+        self._deleted.add(deleted)
+        self._changed[deleted] = e
+        self._epoch_changes[e] = {"new": new, "edited": [edited], "deleted": [deleted]}
+
+    def _pick_edit(self, e: int, new: set[int]) -> int:
+        """The oldest article on page 1 of section ``(e - 1) % n`` (its primary one) that is not new, not
+        protected and not edited before; the next sections if that page has none."""
+        n = len(self.sections)
+        for k in range(n):
+            code = self.sections[(e - 1 + k) % n].code
+            page = [i for i in self._lists[code][:PAGE_SIZE]
+                    if self.section_codes(i)[0] == code and i not in new and i not in self._edits
+                    and not self._protected(i)]
+            if page:
+                return page[-1]
+        raise RuntimeError(f"epoch {e}: no article left to edit on any first page")  # pragma: no cover
+
+    def _pick_delete(self, e: int) -> int:
+        """An unprotected, never-edited article on no list's page 1 (as the previous epoch shows them): from a
+        seeded position past page 1 of section ``(e + 1) % n``, the first such one (wrapping; then the next
+        sections).
+
+        Lists only grow at the top and lose entries below page 1, so an article off page 1 never comes
+        back to it: this epoch's edit (picked from page 1) and later ones can never hit a deleted article.
+        """
+        n = len(self.sections)
+        for k in range(n):
+            code = self.sections[(e + 1 + k) % n].code
+            tail = self._lists[code][PAGE_SIZE:]
+            if not tail:
+                continue
+            start = _mix(self._text_seed, e, 7) % len(tail)
+            for j in range(len(tail)):
+                idx = tail[(start + j) % len(tail)]
+                if idx in self._edits or self._protected(idx):
+                    continue
+                if all(idx not in self._lists[c][:PAGE_SIZE] for c in self.section_codes(idx)):
+                    return idx
+        raise RuntimeError(f"epoch {e}: no article left to delete")  # pragma: no cover
+
+    def _fresh_modified(self, idx: int) -> datetime:
+        """수정 time of an article published in an epoch >= 1: 5-44 minutes after publication, so every
+        time of epoch e comes before the first article of epoch e + 1 (a clock that only moves on)."""
+        h = _mix(self._text_seed, idx - self._offset, 6)
+        return self.published_at(idx) + timedelta(minutes=5 + h % 40, seconds=(h >> 16) % 60)
+
+    def _revise(self, article: Article, e: int, when: datetime) -> Article:
+        """The edit of epoch ``e``: new 수정 time, and one paragraph after the lead gets an added sentence."""
+        h = _mix(self._text_seed, article.idx - self._offset, e, 8)
+        paragraphs = list(article.paragraphs)
+        k = 1 + h % (len(paragraphs) - 1) if len(paragraphs) > 1 else 0
+        paragraphs[k] = f"{paragraphs[k]} {EDIT_SENTENCES[(h >> 16) % len(EDIT_SENTENCES)]}"
+        return replace(article, paragraphs=tuple(paragraphs), modified=when)
+
+    def changed_in_epoch(self, idx: int) -> int:
+        """Epoch of ``idx``'s last change (created, edited or deleted); 0 for untouched epoch-0 content."""
+        return self._changed.get(idx, 0)
+
+    def change_ids(self, epoch: int) -> EpochChanges:
+        """Ids new, edited and deleted in ``epoch`` (all empty for epoch 0, the baseline)."""
+        if epoch < 0:
+            raise ValueError(f"epoch must be >= 0 (got {epoch})")
+        if epoch == 0:
+            return {"new": [], "edited": [], "deleted": []}
+        if epoch > self.epoch:
+            return self.at_epoch(epoch).change_ids(epoch)
+        changes = self._epoch_changes[epoch]
+        return {"new": list(changes["new"]), "edited": list(changes["edited"]), "deleted": list(changes["deleted"])}
+
+    def changes(self, epoch: int) -> dict[str, list[str]]:
+        """Article ids (``site:idx``) new, edited and deleted in ``epoch``: what ``/__demo/advance`` reports."""
+        return {kind: [f"{self.site}:{i}" for i in ids] for kind, ids in self.change_ids(epoch).items()}
 
     # -- sections and lists -------------------------------------------------
 
@@ -369,7 +530,14 @@ class DemoSite:
         return self._lists[code][start:start + PAGE_SIZE]
 
     def latest(self, n: int = 10) -> list[int]:
-        return list(range(self.last_idx, max(self.first_idx, self.last_idx - n + 1) - 1, -1))
+        """The ``n`` newest ids (home page), skipping articles deleted in an epoch."""
+        out: list[int] = []
+        idx = self.last_idx
+        while idx >= self.first_idx and len(out) < n:
+            if idx not in self._deleted:
+                out.append(idx)
+            idx -= 1
+        return out
 
     def exists(self, idx: int) -> bool:
         return self.first_idx <= idx <= self.last_idx
@@ -411,14 +579,18 @@ class DemoSite:
         """Day of the month the story's text names: the release's own day (same in every outlet, whichever
         hour each runs it), or a hard negative's publication day."""
         at = releases.RELEASE_AT[story.release] if story.release else base
-        return (NEWEST_AT - timedelta(seconds=(self.last_idx - self._offset - at) * STEP_SECONDS)).day
+        return (NEWEST_AT - timedelta(seconds=(self._last0 - self._offset - at) * STEP_SECONDS)).day
 
     # -- time ---------------------------------------------------------------
 
     def published_at(self, idx: int) -> datetime:
-        """Closed form, so any idx is O(1): consecutive gaps stay within 2-4 hours."""
+        """Closed form, so any idx is O(1): consecutive gaps stay within 2-4 hours.
+
+        Anchored on the epoch-0 newest idx: an epoch's new articles come after NEWEST_AT and
+        the old ones keep their times.
+        """
         jitter = _mix(self._text_seed, idx - self._offset, 2) % (2 * JITTER_SECONDS + 1) - JITTER_SECONDS
-        return NEWEST_AT - timedelta(seconds=(self.last_idx - idx) * STEP_SECONDS - jitter)
+        return NEWEST_AT - timedelta(seconds=(self._last0 - idx) * STEP_SECONDS - jitter)
 
     # -- articles -----------------------------------------------------------
 
@@ -432,6 +604,19 @@ class DemoSite:
         return reporters, trailer
 
     def _build(self, idx: int) -> Article | None:
+        """The article as epoch 0 has it (:meth:`_build_original`), then this epoch's changes on top."""
+        article = self._build_original(idx)
+        if article is None:
+            return None
+        if idx > self._last0:
+            article = replace(article, modified=self._fresh_modified(idx))
+        if idx in self._edits:
+            article = self._revise(article, *self._edits[idx])
+        if idx in self._deleted:
+            article = replace(article, deleted=True)
+        return article
+
+    def _build_original(self, idx: int) -> Article | None:
         if not self.exists(idx):
             return None
         base = idx - self._offset
@@ -647,7 +832,7 @@ class DemoSite:
         return tuple(out)
 
     def _most_viewed(self, rng: Random, idx: int) -> tuple[int, ...]:
-        picks = rng.sample(range(self.first_idx, self.last_idx + 1), 7)
+        picks = rng.sample(range(self.first_idx, self._last0 + 1), 7)  # epoch 0's ids: stable sidebars
         return tuple(p for p in picks if p not in (idx, self.special_ids["deleted"]))[:5]
 
     # -- truth --------------------------------------------------------------
@@ -685,6 +870,10 @@ class DemoSite:
     def truth_record(self, idx: int, base_url: str) -> dict[str, Any]:
         """What a perfect crawl does with ``idx``; ``release`` names the press release it copies (else None).
 
+        ``changed_in_epoch``: the epoch that created, last edited or deleted it (0: untouched since
+        epoch 0). A crawl run right after epoch ``e`` (its state holding the earlier runs) must export
+        exactly the records with ``expect == "item"`` and ``changed_in_epoch == e``.
+
         ``release`` is not part of ``item``: a copy is an ordinary article for the crawl,
         only a near-duplicate detector should group it with the other outlets' copies.
         """
@@ -710,6 +899,7 @@ class DemoSite:
             "release": article.release,
             "mcodes": list(article.mcodes),
             "item": {} if article.deleted else self.expected_item(article, base_url),
+            "changed_in_epoch": self.changed_in_epoch(idx),
         }
 
     def truth(self, base_url: str) -> Iterator[dict[str, Any]]:

@@ -16,7 +16,9 @@ differ); this module maps them onto NDSoft's conventions and states the truth:
 * the special articles of the base demo carry over: deleted, no 수정, too short, no 입력
   (rejected: this page has no ``article:published_time`` meta either), re-post, cross-listed;
 * so do the shared press releases, in 한빛일보's own edit (:mod:`newscrawl.demo.releases`):
-  the base generator runs with the 한빛일보 masthead (:data:`TEXTS`) for that.
+  the base generator runs with the 한빛일보 masthead (:data:`TEXTS`) for that;
+* and so do the epochs (``epoch=e``): the base site's new, edited and deleted articles, as idxnos
+  (an edit's 수정 time shows to the minute; list pages show only the 입력 time).
 """
 
 from __future__ import annotations
@@ -135,22 +137,36 @@ class NdArticle:
 
 
 class NdsoftDemoSite:
-    """The synthetic NDSoft outlet: lists, articles and their truth (same ``size``/``seed`` API as DemoSite)."""
+    """The synthetic NDSoft outlet: lists, articles and their truth (same ``size``/``seed``/``epoch`` API as
+    DemoSite; the epochs are the base site's, mapped to idxnos)."""
 
     outlet = OUTLET
     site = SITE
     site_name = SITE_NAME
 
-    def __init__(self, size: int = 80, seed: int = 21) -> None:
-        self.base = DemoSite(size, seed + SEED_OFFSET, TEXTS)
+    def __init__(self, size: int = 80, seed: int = 21, *, epoch: int = 0) -> None:
+        self.base = DemoSite(size, seed + SEED_OFFSET, TEXTS, epoch=epoch)
         self.size = size
         self.seed = seed
+        self.epoch = epoch
         self.first_idx = self.base.first_idx + IDXNO_OFFSET
         self.last_idx = self.base.last_idx + IDXNO_OFFSET
         self.sections = SECTIONS
         self._lists = {nd.code: [i + IDXNO_OFFSET for i in self.base.list_ids(base.code)]
                        for base, nd in zip(content.SECTIONS, SECTIONS, strict=True)}
         self.article = lru_cache(maxsize=4096)(self._build)  # type: ignore[method-assign]
+
+    def at_epoch(self, epoch: int) -> NdsoftDemoSite:
+        """The same outlet at another epoch; what the server swaps in on advance."""
+        return NdsoftDemoSite(self.size, self.seed, epoch=epoch)
+
+    def changed_in_epoch(self, idxno: int) -> int:
+        """Epoch of ``idxno``'s last change (created, edited or deleted); 0 for untouched epoch-0 content."""
+        return self.base.changed_in_epoch(idxno - IDXNO_OFFSET)
+
+    def changes(self, epoch: int) -> dict[str, list[str]]:
+        """Article ids (``hanbitilbo:idxno``) new, edited and deleted in ``epoch``."""
+        return {kind: [f"{SITE}:{i + IDXNO_OFFSET}" for i in ids] for kind, ids in self.base.change_ids(epoch).items()}
 
     # -- lists ----------------------------------------------------------------
 
@@ -264,6 +280,7 @@ class NdsoftDemoSite:
             "release": a.release,
             "mcodes": list(a.mcodes),
             "item": {} if a.deleted else self.expected_item(nd, base_url),
+            "changed_in_epoch": self.changed_in_epoch(idxno),
         }
 
     def truth(self, base_url: str) -> Iterator[dict[str, Any]]:

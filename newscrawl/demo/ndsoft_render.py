@@ -121,10 +121,13 @@ def render_list(site: NdsoftDemoSite, code: str, page: int) -> str:
     """2020-skin list (``#section-list > ul > li``); past the last page: an empty list, status 200."""
     section = next(s for s in SECTIONS if s.code == code)
     rows = []
+    # Like many NDSoft installs, the list shows an edited article's latest time (its 수정 time).
+    edited = {aid for e in range(1, site.epoch + 1) for aid in site.changes(e)["edited"]}
     for idxno in site.list_page(code, page):
         nd = site.article(idxno)
         assert nd is not None
         a = nd.article
+        shown = a.modified if f"{site.site}:{idxno}" in edited and a.modified else a.published
         href = article_href(site, idxno)
         thumb = (f'        <a href="{href}" class="thumb"><img src="{_a(a.images[0][1].path)}" alt=""></a>\n'
                  if a.images else "")
@@ -134,7 +137,7 @@ def render_list(site: NdsoftDemoSite, code: str, page: int) -> str:
             f'        <h4 class="titles"><a href="{href}">{_t(a.clean_title)}</a></h4>\n'
             f'        <p class="lead line-6x2"><a href="{href}">{_t(_snippet(a.lead, 60))}</a></p>\n'
             f'        <span class="byline"><em>{_t(a.section.name)}</em><em>{_t(nd.byline)}</em>'
-            f"<em>{a.published:%Y.%m.%d %H:%M}</em></span>\n"
+            f"<em>{shown:%Y.%m.%d %H:%M}</em></span>\n"
             "      </li>\n"
         )
     total = len(site.list_ids(code))

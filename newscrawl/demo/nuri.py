@@ -48,5 +48,9 @@ class NuriDemoSite(DemoSite):
 
     outlet = OUTLET
 
-    def __init__(self, size: int = 80, seed: int = 21) -> None:
-        super().__init__(size, seed, MASTHEAD)
+    def __init__(self, size: int = 80, seed: int = 21, *, epoch: int = 0) -> None:
+        super().__init__(size, seed, MASTHEAD, epoch=epoch)
+
+    def at_epoch(self, epoch: int) -> NuriDemoSite:
+        """The same 누리신문 at another epoch (keeps the subclass, which the server and CLI rely on)."""
+        return NuriDemoSite(self.size, self.seed, epoch=epoch)

@@ -29,12 +29,12 @@ class DemoOutlet:
     spider: str  #: ``scrapy crawl`` spider name
     spider_args: tuple[str, ...] = ()  #: extra ``-a`` arguments (besides base_url)
 
-    def make_site(self, size: int = 80, seed: int = 21) -> DemoSiteLike:
-        return SITE_CLASSES[self.key](size, seed)
+    def make_site(self, size: int = 80, seed: int = 21, *, epoch: int = 0) -> DemoSiteLike:
+        return SITE_CLASSES[self.key](size, seed, epoch=epoch)
 
 
-#: Content class per ``--outlet`` key (each takes ``(size, seed)``).
-SITE_CLASSES: dict[str, Callable[[int, int], DemoSiteLike]] = {
+#: Content class per ``--outlet`` key (each takes ``(size, seed, *, epoch=0)``).
+SITE_CLASSES: dict[str, Callable[..., DemoSiteLike]] = {
     "dada": DemoSite,
     "ndsoft": NdsoftDemoSite,
     "nurinews": NuriDemoSite,

@@ -173,7 +173,7 @@ def _most_viewed(site: DemoSite, article: Article) -> str:
     rows = []
     for n, idx in enumerate(article.most_viewed):
         other = site.article(idx)
-        if other is None:
+        if other is None or other.deleted:  # epoch deletions (the special deleted one is never picked)
             continue
         text = other.clean_title
         if n == 0:

@@ -8,6 +8,11 @@ the legacy ``/?mod=news&act=articleView&idxno=N`` in CP949 bytes labelled ``euc-
 ``/robots.txt``, tiny JPEGs and ``/__demo/stats``, a JSON request counter per kind of path
 so tests can assert how much a crawl fetched (``/__demo/stats?reset=1`` zeroes it;
 stats requests are not counted).
+
+``/__demo/advance`` (GET or POST, not counted either) moves the live site to its next
+epoch (see :mod:`newscrawl.demo.content`) and answers ``{"epoch": n, "new": [...],
+"edited": [...], "deleted": [...]}`` (article ids), so a test can run consecutive crawls
+over an evolving site against one server.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from newscrawl.demo import ndsoft, ndsoft_render, render
@@ -82,10 +88,24 @@ class DemoServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], site: DemoSite | NdsoftDemoSite, *, verbose: bool = False) -> None:
+        #: The site being served; replaced as a whole by :meth:`advance`, so a request that read it once
+        #: sees one consistent epoch.
         self.site = site
         self.verbose = verbose
         self.stats = RequestStats()
+        self._advance_lock = threading.Lock()
         super().__init__(address, NdsoftHandler if isinstance(site, NdsoftDemoSite) else DemoHandler)
+
+    def advance(self) -> dict[str, Any]:
+        """Swap in the site's next epoch; returns the epoch and what it changed.
+
+        The lock makes concurrent advances count one epoch each; the next site is built
+        before the swap, so requests in flight keep rendering the previous epoch.
+        """
+        with self._advance_lock:
+            site = self.site.at_epoch(self.site.epoch + 1)
+            self.site = site
+        return {"epoch": site.epoch, **site.changes(site.epoch)}
 
     @property
     def base_url(self) -> str:
@@ -141,13 +161,31 @@ class DemoHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self.do_GET()
 
+    def do_POST(self) -> None:
+        """Only ``/__demo/advance`` takes POST; anything else answers like a handler without do_POST."""
+        length = _int(self.headers.get("Content-Length"), default=0)
+        if length > 0:
+            self.rfile.read(length)  # keep the connection usable
+        if urlsplit(self.path).path == "/__demo/advance":
+            self._advance()
+        else:
+            self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})")
+
+    def _advance(self) -> None:
+        self._send(HTTPStatus.OK, json.dumps(self.server.advance()).encode(), "application/json")
+
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path = parts.path
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         stats = self.server.stats
 
-        if path == "/__demo/stats":
+        if path == "/__demo/advance":
+            if self.command == "HEAD":  # a probe must not move the clock
+                self._send(HTTPStatus.METHOD_NOT_ALLOWED, b"", "text/plain", {"Allow": "GET, POST"})
+            else:
+                self._advance()
+        elif path == "/__demo/stats":
             if query.get("reset"):
                 stats.reset()
             self._send(HTTPStatus.OK, json.dumps(stats.snapshot()).encode(), "application/json")

@@ -24,8 +24,14 @@ Settings:
 ``NEWSCRAWL_NEAR_DUPLICATES``   ``mark`` (default), ``drop`` or ``off``
 ``NEWSCRAWL_NEAR_THRESHOLD``    estimated Jaccard similarity of 5-character shingles that makes a
                                 near duplicate (default 0.35; measured by scripts/bench_near_duplicates.py)
-``NEWSCRAWL_STATE_COMMIT_EVERY`` items per state transaction (default 50); a killed crawl loses at most
-                                the open transaction
+``NEWSCRAWL_STATE_COMMIT_EVERY`` items per state transaction (default 50)
+
+Crash safety (``kill -9``, a reboot): the state is committed only after the feed files were
+flushed with every item of the transaction (on ``item_scraped``, which fires after the feed
+exporter wrote the item), so the state never claims an article the feeds lack; and at start the
+appended default feed partitions (``output/<site>/<date>.jsonl``) are read back: articles they
+hold that the state lacks (exported just before a crash) are recorded first, and a line cut off
+by the crash is removed. A re-run therefore neither loses nor repeats an article.
 
 Stats: ``newscrawl/dedupe/article_id``, ``newscrawl/dedupe/canonical_url``,
 ``newscrawl/dedupe/content_hash`` (dropped), ``newscrawl/dedupe/known_before_run`` (of those, seen in
@@ -36,20 +42,33 @@ again), ``newscrawl/state/articles`` (store size at close).
 
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.dedupe.near import signature
+from newscrawl.feeds import uri_params
 from newscrawl.state import DEFAULT_STATE_URI, SeenStore, content_prefix, open_store
 
 logger = logging.getLogger(__name__)
 
 NEAR_MODES = ("mark", "drop", "off")
+
+
+def _parse_iso(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 class DedupePipeline:
@@ -65,7 +84,7 @@ class DedupePipeline:
         self.commit_every = max(1, settings.getint("NEWSCRAWL_STATE_COMMIT_EVERY", 50))
         self.store: SeenStore | None = None
         self._batch: AbstractContextManager[Any] | None = None
-        self._uncommitted = 0
+        self._exported = 0
         # Keys of this run, so "duplicate within the run" and "known from before" are told apart.
         self.run_ids: set[str] = set()
 
@@ -75,6 +94,9 @@ class DedupePipeline:
 
     def open_spider(self) -> None:
         self.store = open_store(self.uri, near_threshold=self.threshold)
+        self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        self.crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        self._reconcile_feeds()
         known = len(self.store)
         logger.info("state store %s: %d articles known from earlier runs", self.uri, known)
         self.stats.set_value("newscrawl/state/articles_before", known)
@@ -86,6 +108,95 @@ class DedupePipeline:
             self.store.close()
             self.store = None
 
+    # -- crash safety --------------------------------------------------------------------------
+    def _feed_paths(self) -> list[Path]:
+        """Local JSON Lines feeds this crawl appends to (default partitions; -O feeds are rewritten anyway)."""
+        spider = self.crawler.spider
+        paths: list[Path] = []
+        for uri, options in (self.crawler.settings.getdict("FEEDS") or {}).items():
+            if options.get("format") not in ("jsonlines", "jsonl") or options.get("overwrite", False):
+                continue
+            template = str(uri)
+            if "%(time)s" in template or "%(batch" in template or not (template.startswith("file://")
+                                                                       or "://" not in template):
+                continue
+            params = uri_params({"name": getattr(spider, "name", "crawl")}, spider)
+            try:
+                paths.append(Path(template.removeprefix("file://") % params))
+            except (KeyError, ValueError):
+                continue
+        return paths
+
+    def _reconcile_feeds(self) -> None:
+        """Record articles the appended feeds already hold but the state lacks (a crash in between)."""
+        assert self.store is not None
+        added = 0
+        for path in self._feed_paths():
+            if not path.exists():
+                continue
+            raw = path.read_bytes()
+            if raw and not raw.endswith(b"\n"):
+                # The crash cut the last line: it never was a complete export; drop it so appends stay valid.
+                cut = raw.rfind(b"\n") + 1
+                with path.open("r+b") as fh:
+                    fh.truncate(cut)
+                logger.warning("removed an incomplete last line from %s (a crawl was killed mid-write)", path)
+                self.stats.inc_value("newscrawl/state/feed_lines_truncated")
+                raw = raw[:cut]
+            with self.store.batch():
+                for line in raw.decode("utf-8", errors="replace").splitlines():
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        continue
+                    key = record.get("article_id") or record.get("canonical_url") or record.get("url")
+                    if not key or self.store.get(article_id=key) is not None:
+                        continue
+                    published = _parse_iso(record.get("published_at"))
+                    modified = _parse_iso(record.get("modified_at"))
+                    self.store.record(key, url=record.get("canonical_url"), content_hash=record.get("content_hash"),
+                                      signature=signature(record["body"]) if record.get("body") else None,
+                                      published_at=published, modified_at=modified)
+                    added += 1
+        if added:
+            logger.warning("%d articles were in the feeds but not in the state (an earlier crawl was killed); "
+                           "recorded them so they are not exported twice", added)
+            self.stats.set_value("newscrawl/state/reconciled_from_feeds", added)
+
+    def _flush_feeds(self) -> None:
+        for extension in self.crawler.extensions.middlewares:
+            for slot in getattr(extension, "slots", []) or []:
+                file = getattr(slot, "file", None)
+                if file is not None and hasattr(file, "flush"):
+                    try:
+                        file.flush()
+                    except (OSError, ValueError):  # closed or not flushable: nothing buffered to lose
+                        pass
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        """Remember rejected articles too: an unchanged site must not be fetched (and rejected) again each run.
+
+        A later edit shows a newer time in the list and gets the article fetched again.
+        """
+        if self.store is None or not str(exception).startswith("rejected"):
+            return
+        adapter = ItemAdapter(item)
+        key = adapter.get("article_id") or adapter.get("canonical_url") or adapter.get("url")
+        if not key or key in self.run_ids or self.store.get(article_id=key) is not None:
+            return
+        published, modified = adapter.get("published_at"), adapter.get("modified_at")
+        self._write()
+        self.store.record(key, url=adapter.get("canonical_url"),
+                          published_at=published if getattr(published, "tzinfo", None) else None,
+                          modified_at=modified if getattr(modified, "tzinfo", None) else None)
+        self.stats.inc_value("newscrawl/state/rejects_remembered")
+
+    def item_scraped(self, item: Any) -> None:
+        """After the feeds have the item: commit the state every ``commit_every`` items."""
+        self._exported += 1
+        if self._exported >= self.commit_every:
+            self._commit()
+
     # -- transactions ----------------------------------------------------------------------
     def _write(self) -> None:
         if self._batch is None:
@@ -95,9 +206,10 @@ class DedupePipeline:
 
     def _commit(self) -> None:
         if self._batch is not None:
+            self._flush_feeds()  # the feeds first: a committed article is always in the feeds
             batch, self._batch = self._batch, None
             batch.__exit__(None, None, None)
-            self._uncommitted = 0
+            self._exported = 0
 
     # -- items ------------------------------------------------------------------------------
     def _drop(self, kind: str, key: str, earlier: str | None) -> None:
@@ -133,6 +245,11 @@ class DedupePipeline:
         elif url and (seen := store.get(url=url)) is not None:
             self._drop("canonical_url", key, seen.article_id)
         if digest and (seen := store.get(content_hash=digest)) is not None and seen.article_id != key:
+            if known is None:
+                # Remember the re-post too, so later runs do not fetch it again; it joins the original's cluster.
+                self._write()
+                store.record(key, url=url, content_hash=digest, cluster_id=seen.cluster_id,
+                             published_at=adapter.get("published_at"), modified_at=adapter.get("modified_at"))
             self._drop("content_hash", key, seen.article_id)
 
         sketch = signature(adapter.get("body")) if adapter.get("body") else None
@@ -159,9 +276,6 @@ class DedupePipeline:
         store.record(key, url=url, content_hash=digest, signature=sketch, cluster_id=cluster_key,
                      published_at=adapter.get("published_at"), modified_at=adapter.get("modified_at"))
         self.run_ids.add(key)
-        self._uncommitted += 1
-        if self._uncommitted >= self.commit_every:
-            self._commit()
         if cluster_key is not None and known is None and self.near_mode == "drop":
             self.stats.inc_value("newscrawl/dedupe/near_duplicate_dropped")
             raise DropItem(f"near duplicate dropped: {key} repeats {adapter.get('duplicate_of')}", log_level="INFO")

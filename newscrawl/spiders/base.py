@@ -18,8 +18,10 @@ Spider arguments (``-a name=value``) override the matching settings:
 Incremental runs (cron): articles already in the state store (``NEWSCRAWL_STATE_URI``) are not
 fetched again unless their list entry shows a newer time than the stored one (an edit); and a
 section's pagination ends at the first list page that shows an already-known article (lists are
-newest first, so later pages hold only known ones). On an unchanged site a re-run costs one
-list request per section.
+newest first, so later pages hold only known ones). That stop applies only to sections an earlier
+run paginated to their end (recorded in the state when a crawl finishes cleanly): after a killed or
+``max_pages``-limited run the next one goes on paginating, skipping known articles, until it
+reaches the end. On an unchanged site a re-run costs one list request per section.
 
 Stats: ``newscrawl/sections``, ``newscrawl/lists/...`` (``stopped_known``, ``stopped_since``, ...),
 ``newscrawl/links/...`` (``new``, ``known``, ``changed``, ``duplicate``, ``older_than_since``,
@@ -173,6 +175,7 @@ class NewsSpider(scrapy.Spider):
         self.until: datetime | None = None
         self.seen_keys: set[str] = set()
         self.state: SeenStore | None = None
+        self.completed_sections: set[str] = set()  # paginated to the end in this run
 
     def configure_site(self, base_url: str | None) -> SiteConfig:
         """The outlet this spider crawls: the class's ``site``, moved to ``base_url`` if given."""
@@ -196,10 +199,21 @@ class NewsSpider(scrapy.Spider):
             crawler.signals.connect(spider._close_state, signal=signals.spider_closed)
         return spider
 
-    def _close_state(self) -> None:
-        if self.state is not None:
-            self.state.close()
-            self.state = None
+    def _section_key(self, section: str) -> str:
+        return f"section-complete:{self.site.slug}:{section}"
+
+    def section_complete(self, section: str) -> bool:
+        """Whether an earlier run paginated ``section`` to its end (so known articles mark the rest as known)."""
+        return self.state is not None and self.state.get_meta(self._section_key(section)) == "1"
+
+    def _close_state(self, spider: Any = None, reason: str = "finished") -> None:
+        if self.state is None:
+            return
+        if reason == "finished":
+            for section in sorted(self.completed_sections):
+                self.state.set_meta(self._section_key(section), "1")
+        self.state.close()
+        self.state = None
 
     def known_change(self, entry: ListEntry) -> str:
         """'new', 'known' or 'changed' (known, but the list shows a newer time than stored)."""
@@ -261,6 +275,7 @@ class NewsSpider(scrapy.Spider):
         if not entries:
             stats.inc_value("newscrawl/lists/empty")
             logger.info("section %s page %d lists no article: end of section", section, page)
+            self.completed_sections.add(section)
             return
         cutoff = self.since.replace(hour=0, minute=0, second=0) if self.since else None
         older = known = 0
@@ -286,11 +301,12 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
         if older:
             # Lists are newest first: once a page reaches past `since`, later pages are older still.
+            self.completed_sections.add(section)
             stats.inc_value("newscrawl/lists/stopped_since")
             logger.info("section %s page %d reaches past since=%s: end of section", section, page,
                         self.since.date() if self.since else "-")
             return
-        if known:
+        if known and self.section_complete(section):
             # ... and once a page shows an article an earlier run exported, later pages hold known ones only.
             stats.inc_value("newscrawl/lists/stopped_known")
             logger.info("section %s page %d reaches articles known from earlier runs: end of section", section, page)
@@ -301,6 +317,8 @@ class NewsSpider(scrapy.Spider):
         next_url = listing.next_page_url()
         if next_url:
             yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"section": section, "page": page + 1})
+        else:
+            self.completed_sections.add(section)  # the last page: the whole section was seen once
 
     def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article]:
         item = article_from_response(response, self.site, self.crawler.stats, self.since, self.until)

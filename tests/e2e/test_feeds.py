@@ -42,8 +42,12 @@ def test_default_feeds_are_partitioned_by_site_and_day(demo: Demo, tmp_path: Pat
     crawl(demo, tmp_path, "-s", "NEWSCRAWL_CSV=true")
     assert len((site_dir / f"{day}.jsonl").read_text("utf-8").splitlines()) == len(items)
 
-    # A run with a fresh state exports everything again and appends: one header row, rows of both runs.
+    # Even a fresh state learns from the partition what was exported already (crash recovery) ...
     crawl(demo, tmp_path, "-s", "NEWSCRAWL_CSV=true", state="fresh")
+    assert len((site_dir / f"{day}.jsonl").read_text("utf-8").splitlines()) == len(items)
+
+    # ... and a full re-crawl exports everything again and appends: one header row, rows of both runs.
+    crawl(demo, tmp_path, "-s", "NEWSCRAWL_CSV=true", "-a", "full=true")
     text = (site_dir / f"{day}.csv").read_text("utf-8")
     assert text.count("url,canonical_url,article_id") == 1
     with (site_dir / f"{day}.csv").open(encoding="utf-8", newline="") as fh:

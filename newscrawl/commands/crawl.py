@@ -1,0 +1,62 @@
+"""`scrapy crawl`, as Scrapy's, plus what cron needs: the state lock and a meaningful exit status.
+
+* Before the crawl starts, the state lock ``<state file>.lock`` is taken (:mod:`newscrawl.lock`;
+  settings ``NEWSCRAWL_LOCK_ENABLED``, ``NEWSCRAWL_LOCK_WAIT``); when another crawl holds it,
+  the command logs who holds it and exits with :data:`~newscrawl.lock.EXIT_LOCKED` (75)
+  without starting. The lock is released when the crawl ends, however it ends.
+* Exit status: 0 all well; 1 the crawl could not start (bad spider or arguments: Scrapy's
+  own); 3 (:data:`~newscrawl.health.EXIT_HEALTH`) a health check of
+  :class:`~newscrawl.health.HealthMonitor` failed; 75 the state is locked by another crawl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from newscrawl.health import EXIT_HEALTH
+from newscrawl.lock import EXIT_LOCKED, LockBusy, lock_for_settings
+
+logger = logging.getLogger(__name__)
+
+
+class Command(ScrapyCrawlCommand):
+    def short_desc(self) -> str:
+        return "Run a spider of the current project, by name (locks the state store; exit 3 on failed health checks)"
+
+    def long_desc(self) -> str:
+        return (f"{self.short_desc()}.\n\nExit status: 0 ok; 1 the crawl could not start (bad spider or arguments); "
+                f"{EXIT_HEALTH} a health check failed (see the ERROR lines and the run report); "
+                f"{EXIT_LOCKED} another crawl holds the state lock (NEWSCRAWL_LOCK_WAIT waits for it).")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) < 1:
+            raise UsageError
+        if len(args) > 1:
+            raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
+        spname = args[0]
+        assert self.crawler_process is not None
+        crawler = self._create_crawler(spname)
+        lock = lock_for_settings(crawler.settings, command=f"scrapy crawl {spname}")
+        if lock is not None:
+            try:
+                lock.acquire()
+            except LockBusy as busy:
+                logger.warning("%s; not crawling %s (exit status %d: try again later, or set NEWSCRAWL_LOCK_WAIT "
+                             "to wait for it)", busy, spname, EXIT_LOCKED)
+                self.exitcode = EXIT_LOCKED
+                return
+            logger.info("state lock %s taken", lock.path)
+        try:
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        finally:
+            if lock is not None:
+                lock.release()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        elif crawler.stats is not None and crawler.stats.get_value("newscrawl/health/failed_checks", 0):
+            self.exitcode = EXIT_HEALTH

@@ -1,0 +1,253 @@
+"""Health checks at the end of a crawl, and the exit status cron sees.
+
+A crawl from cron that "finished" can still be broken: the site answers errors, a markup
+change makes every page a reject, or an extractor silently loses the authors. At spider
+close :class:`HealthMonitor` checks
+
+* ``finish_reason``: the crawl ended with ``finished`` (not ``shutdown``, ``closespider_*``...);
+* ``http_error_rate``: (``httperror/response_ignored_count`` + ``downloader/exception_count``) /
+  ``downloader/response_count`` <= ``NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE`` (checked whenever
+  anything was downloaded or failed to download: a site that is down fails it);
+* ``reject_rate``: ``newscrawl/rejects/total`` / (``item_scraped_count`` + rejects) <=
+  ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE`` (checked from ``NEWSCRAWL_HEALTH_MIN_ITEMS`` validated items);
+* ``coverage:<field>``, per site: the share of exported items with a non-empty ``<field>`` >=
+  its floor in ``NEWSCRAWL_HEALTH_MIN_COVERAGE`` (checked for a site from
+  ``NEWSCRAWL_HEALTH_MIN_ITEMS`` exported items: a re-run that exports nothing new is healthy).
+
+Each failed check logs one ERROR line
+(``health check failed: authors coverage 0.12 < 0.50 (site news21tongsin, 40 items)``) and is
+counted as ``newscrawl/health/failed/<check>``; ``newscrawl/health/failed_checks`` is their
+number. ``scrapy crawl`` then exits with :data:`EXIT_HEALTH` (3) instead of 0.
+
+Settings:
+
+``NEWSCRAWL_HEALTH_ENABLED``              run the checks (default true)
+``NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE``  default 0.2
+``NEWSCRAWL_HEALTH_MAX_REJECT_RATE``      default 0.2
+``NEWSCRAWL_HEALTH_MIN_COVERAGE``         dict field -> floor, merged into :data:`DEFAULT_MIN_COVERAGE`
+                                          (``-s NEWSCRAWL_HEALTH_MIN_COVERAGE='{"authors": 0.8}'``;
+                                          a floor of ``null`` drops that field's check)
+``NEWSCRAWL_HEALTH_MIN_ITEMS``            items needed before rates and coverage are judged (default 5)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+logger = logging.getLogger(__name__)
+
+#: Exit status of ``scrapy crawl`` when a health check failed.
+EXIT_HEALTH = 3
+#: Exit status when all is well.
+EXIT_OK = 0
+
+DEFAULT_MIN_COVERAGE: dict[str, float] = {"title": 0.99, "published_at": 0.99, "body": 0.99, "authors": 0.5}
+#: Fields whose coverage is always counted (and reported), whether or not they have a floor.
+COVERAGE_FIELDS: tuple[str, ...] = ("title", "published_at", "authors", "body")
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+
+@attrs.frozen
+class Thresholds:
+    """Limits of the checks (from settings; the defaults are the documented ones)."""
+
+    max_http_error_rate: float = 0.2
+    max_reject_rate: float = 0.2
+    min_coverage: Mapping[str, float] = attrs.field(factory=lambda: dict(DEFAULT_MIN_COVERAGE))
+    min_items: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Thresholds:
+        coverage: dict[str, Any] = dict(DEFAULT_MIN_COVERAGE)
+        coverage.update(settings.getdict("NEWSCRAWL_HEALTH_MIN_COVERAGE") or {})
+        return cls(
+            max_http_error_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE", 0.2),
+            max_reject_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_REJECT_RATE", 0.2),
+            min_coverage={k: float(v) for k, v in coverage.items() if v is not None},
+            min_items=settings.getint("NEWSCRAWL_HEALTH_MIN_ITEMS", 5),
+        )
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, tuple, dict, set)):
+        return bool(value)
+    return True
+
+
+class Coverage:
+    """Per site: exported items, and how many of them have each field (counted in ``item_scraped``)."""
+
+    def __init__(self, fields: Iterable[str] = COVERAGE_FIELDS) -> None:
+        self.fields = tuple(dict.fromkeys(fields))
+        self.items: Counter[str] = Counter()
+        self.present: dict[str, Counter[str]] = {}
+
+    def add(self, item: Any) -> None:
+        adapter = ItemAdapter(item)
+        site = str(adapter.get("site") or "?")
+        self.items[site] += 1
+        counts = self.present.setdefault(site, Counter())
+        for field in self.fields:
+            if _present(adapter.get(field)):
+                counts[field] += 1
+
+    def shares(self, site: str) -> dict[str, float]:
+        n = self.items[site]
+        return {f: (self.present.get(site, Counter())[f] / n if n else 0.0) for f in self.fields}
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """``{site: {"items": n, "fields": {field: share}}}``, shares rounded to 4 places."""
+        return {site: {"items": self.items[site], "fields": {f: round(v, 4) for f, v in self.shares(site).items()}}
+                for site in sorted(self.items)}
+
+
+@attrs.frozen
+class Check:
+    """One check's outcome; ``value``/``limit`` are rates or shares (None for the finish reason)."""
+
+    name: str
+    status: str  # passed | failed | skipped
+    value: Any
+    limit: Any
+    message: str
+    site: str | None = None
+    items: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+    def as_dict(self) -> dict[str, Any]:
+        d = attrs.asdict(self)
+        if isinstance(d["value"], float):
+            d["value"] = round(d["value"], 4)
+        return {k: v for k, v in d.items() if v is not None or k in ("value", "limit")}
+
+
+def http_errors(stats: Mapping[str, Any]) -> tuple[int, int]:
+    """(HTTP error responses ignored + download exceptions, responses)."""
+    errors = int(stats.get("httperror/response_ignored_count", 0)) + int(stats.get("downloader/exception_count", 0))
+    return errors, int(stats.get("downloader/response_count", 0))
+
+
+def check_health(stats: Mapping[str, Any], coverage: Coverage, reason: str | None,
+                 thresholds: Thresholds | None = None) -> list[Check]:
+    """Every check (passed, failed or skipped) for a crawl's final ``stats``, ``coverage`` and finish ``reason``."""
+    t = thresholds or Thresholds()
+    checks: list[Check] = []
+    reason = reason or str(stats.get("finish_reason") or "")
+    ok = reason == "finished"
+    checks.append(Check("finish_reason", PASSED if ok else FAILED, reason, "finished",
+                        f"finish reason {reason!r}" + ("" if ok else " != 'finished'")))
+
+    errors, responses = http_errors(stats)
+    if errors or responses:
+        rate = errors / responses if responses else 1.0
+        ok = rate <= t.max_http_error_rate
+        checks.append(Check("http_error_rate", PASSED if ok else FAILED, rate, t.max_http_error_rate,
+                            f"HTTP error rate {rate:.2f} {'<=' if ok else '>'} {t.max_http_error_rate:.2f} "
+                            f"({errors} errors and download exceptions, {responses} responses)"))
+    else:
+        checks.append(Check("http_error_rate", SKIPPED, None, t.max_http_error_rate, "nothing was downloaded"))
+
+    rejected = int(stats.get("newscrawl/rejects/total", 0))
+    exported = int(stats.get("item_scraped_count", 0))
+    judged = rejected + exported
+    if judged >= max(1, t.min_items):
+        rate = rejected / judged
+        ok = rate <= t.max_reject_rate
+        checks.append(Check("reject_rate", PASSED if ok else FAILED, rate, t.max_reject_rate,
+                            f"reject rate {rate:.2f} {'<=' if ok else '>'} {t.max_reject_rate:.2f} "
+                            f"({rejected} rejected, {exported} exported)", items=judged))
+    else:
+        checks.append(Check("reject_rate", SKIPPED, None, t.max_reject_rate,
+                            f"{judged} validated items < {t.min_items} (NEWSCRAWL_HEALTH_MIN_ITEMS)", items=judged))
+
+    for site in sorted(coverage.items):
+        n = coverage.items[site]
+        shares = coverage.shares(site)
+        for field, floor in t.min_coverage.items():
+            name = f"coverage:{field}"
+            if n < max(1, t.min_items):
+                checks.append(Check(name, SKIPPED, None, floor,
+                                    f"{n} items < {t.min_items} (NEWSCRAWL_HEALTH_MIN_ITEMS)", site=site, items=n))
+                continue
+            share = shares.get(field)
+            if share is None:
+                checks.append(Check(name, SKIPPED, None, floor, f"{field} was not counted", site=site, items=n))
+                continue
+            ok = share >= floor
+            checks.append(Check(name, PASSED if ok else FAILED, share, floor,
+                                f"{field} coverage {share:.2f} {'>=' if ok else '<'} {floor:.2f} "
+                                f"(site {site}, {n} items)", site=site, items=n))
+    return checks
+
+
+def failures(checks: Iterable[Check]) -> list[Check]:
+    return [c for c in checks if c.failed]
+
+
+def exit_status(checks: Iterable[Check]) -> int:
+    """:data:`EXIT_HEALTH` when a check failed, else :data:`EXIT_OK`."""
+    return EXIT_HEALTH if failures(checks) else EXIT_OK
+
+
+def coverage_for(settings: Any) -> Coverage:
+    """A :class:`Coverage` counting the reported fields plus every field with a floor."""
+    return Coverage([*COVERAGE_FIELDS, *Thresholds.from_settings(settings).min_coverage])
+
+
+class HealthMonitor:
+    """Extension: counts field coverage of exported items, runs :func:`check_health` at spider close.
+
+    Settings: ``NEWSCRAWL_HEALTH_ENABLED``, ``NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE``,
+    ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE``, ``NEWSCRAWL_HEALTH_MIN_COVERAGE``, ``NEWSCRAWL_HEALTH_MIN_ITEMS``
+    (see the module docstring). Stats: ``newscrawl/health/checks`` (checks judged),
+    ``newscrawl/health/failed_checks`` and ``newscrawl/health/failed/<check>``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.thresholds = Thresholds.from_settings(crawler.settings)
+        self.coverage = coverage_for(crawler.settings)
+        self.checks: list[Check] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HealthMonitor:
+        if not crawler.settings.getbool("NEWSCRAWL_HEALTH_ENABLED", True):
+            raise NotConfigured
+        ext = cls(crawler)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item: Any) -> None:
+        self.coverage.add(item)
+
+    def spider_closed(self, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        self.checks = check_health(stats.get_stats(), self.coverage, reason, self.thresholds)
+        failed = failures(self.checks)
+        stats.set_value("newscrawl/health/checks", sum(c.status != SKIPPED for c in self.checks))
+        stats.set_value("newscrawl/health/failed_checks", len(failed))
+        for check in failed:
+            stats.inc_value(f"newscrawl/health/failed/{check.name}")
+            logger.error("health check failed: %s", check.message)
+        if not failed:
+            logger.info("health checks passed: %d judged, %d skipped (too few items)",
+                        sum(c.status == PASSED for c in self.checks), sum(c.status == SKIPPED for c in self.checks))

@@ -1,0 +1,254 @@
+"""One crawl at a time per state store: a lock file next to the SQLite state.
+
+Cron starts ``scrapy crawl <site>`` every few minutes; when a crawl outlasts its interval the
+next one must not run on the same state store at the same time. ``scrapy crawl`` (our
+``newscrawl/commands/crawl.py``) takes :class:`StateLock` on ``<state file>.lock`` before the
+crawl starts and releases it at the end; a second crawl finds it taken and exits at once
+with :data:`EXIT_LOCKED` (75, ``EX_TEMPFAIL`` of ``sysexits.h``: "try again later"), or waits
+for it first.
+
+How it works:
+
+* the lock is ``fcntl.flock(LOCK_EX)`` on an open descriptor of the lock file, so the
+  kernel drops it when the process ends in any way (``kill -9`` included);
+* the file holds one JSON line naming the holder (``pid``, ``host``, ``started``, ``argv``),
+  for the "locked by" message and for humans;
+* a stale file (a holder that died without cleaning up) is cleared with one INFO line:
+  either its flock is free (the usual case after ``kill -9``), or the flock is still held
+  (e.g. by an orphaned child that inherited the descriptor) while the recorded pid is dead
+  on this very host: the file is then unlinked and a new one locked. Clearing and writing
+  the holder line are serialised by a short flock on the lock file's directory, and every
+  acquisition checks that the locked file is still the one at the path, so two crawls
+  can never both hold the lock;
+* ``memory://`` state (and any URI without a local file) needs no lock.
+
+Settings: ``NEWSCRAWL_LOCK_ENABLED`` (default true), ``NEWSCRAWL_LOCK_WAIT`` (seconds to wait
+for a busy lock, default 0: exit at once), and ``NEWSCRAWL_STATE_URI`` (the lock is
+``<state file>.lock``).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newscrawl.state import DEFAULT_STATE_URI
+
+logger = logging.getLogger(__name__)
+
+#: Exit status of ``scrapy crawl`` when another crawl holds the state lock (EX_TEMPFAIL).
+EXIT_LOCKED = 75
+
+
+class LockBusy(RuntimeError):
+    """The lock is held by another process (after waiting, if a wait was asked for)."""
+
+    def __init__(self, path: Path, holder: dict[str, Any] | None, waited: float = 0.0) -> None:
+        self.path = path
+        self.holder = holder or {}
+        self.waited = waited
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        h = self.holder
+        who = (f"pid {h.get('pid', '?')} on {h.get('host', '?')} since {h.get('started', '?')}"
+               + (f" ({h['command']})" if h.get("command") else "")) if h else "a process that has not named itself yet"
+        waited = f" after waiting {self.waited:.0f}s" if self.waited else ""
+        return f"another crawl holds the state lock {self.path}: {who}{waited}"
+
+
+def state_file(uri: str | None) -> Path | None:
+    """The SQLite file of a ``NEWSCRAWL_STATE_URI`` (absolute), or None when it has none (``memory://``)."""
+    if not uri or uri in ("memory://", "memory:", "sqlite:///:memory:", "sqlite://"):
+        return None
+    if not uri.startswith("sqlite:///") or uri == "sqlite:///":
+        return None  # unsupported: open_store reports it when the crawl starts
+    return Path(os.path.expanduser(uri[len("sqlite:///"):])).absolute()
+
+
+def lock_path(uri: str | None) -> Path | None:
+    """``<state file>.lock`` for a state URI, None for ``memory://``."""
+    path = state_file(uri)
+    return None if path is None else path.with_name(path.name + ".lock")
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process ``pid`` exists on this host (possibly another user's)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_holder(fd: int) -> dict[str, Any] | None:
+    try:
+        raw = os.pread(fd, 4096, 0)
+    except OSError:
+        return None
+    try:
+        holder = json.loads(raw.decode("utf-8", "replace").strip() or "null")
+    except ValueError:
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    own = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
+
+
+class StateLock:
+    """Exclusive lock on ``path`` (usually ``<state>.lock``), held from :meth:`acquire` to :meth:`release`.
+
+    ``wait``: seconds to keep trying when busy (0: fail at once with :class:`LockBusy`).
+    ``command``: what the holder runs, written into the file (e.g. ``scrapy crawl news21tongsin``).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], wait: float = 0.0, poll: float = 0.2,
+                 command: str | None = None) -> None:
+        self.path = Path(path).absolute()
+        self.wait = max(0.0, float(wait))
+        self.poll = poll
+        self.command = command if command is not None else " ".join(Path(a).name if i == 0 else a
+                                                                     for i, a in enumerate(sys.argv))
+        self.fd: int | None = None
+        self.holder: dict[str, Any] | None = None
+
+    @property
+    def locked(self) -> bool:
+        return self.fd is not None
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Short exclusive flock on the lock file's directory: clearing and claiming never interleave."""
+        dfd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(dfd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(dfd)  # closing drops the flock
+
+    def _try_once(self) -> dict[str, Any] | None:
+        """One attempt: None when acquired, else the holder named in the file ({} when unnamed)."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                os.close(fd)
+                raise
+            try:
+                return self._busy(fd)
+            finally:
+                os.close(fd)
+        try:
+            with self._guard():
+                if not _same_file(fd, self.path):
+                    os.close(fd)  # the file was released (unlinked) or cleared meanwhile: try again
+                    return {"retry": True}
+                previous = _read_holder(fd)
+                if previous:
+                    logger.info("stale state lock %s cleared: its holder (pid %s on %s since %s) ended without "
+                                "releasing it", self.path, previous.get("pid"), previous.get("host"),
+                                previous.get("started"))
+                holder = {"pid": os.getpid(), "host": socket.gethostname(),
+                          "started": datetime.now(UTC).isoformat(timespec="seconds"), "command": self.command}
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, (json.dumps(holder, ensure_ascii=False) + "\n").encode("utf-8"), 0)
+                os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd, self.holder = fd, holder
+        return None
+
+    def _busy(self, fd: int) -> dict[str, Any]:
+        """The flock is taken: the holder, unless the file names a dead pid of this host (then it is cleared)."""
+        holder = _read_holder(fd) or {}
+        pid = holder.get("pid")
+        if not (isinstance(pid, int) and holder.get("host") == socket.gethostname() and not pid_alive(pid)):
+            return holder
+        with self._guard():
+            # Re-read under the guard: a new holder writes its line under the same guard.
+            current = _read_holder(fd) or {}
+            if current != holder or not _same_file(fd, self.path):
+                return {"retry": True}
+            self.path.unlink()
+        logger.info("stale state lock %s cleared: pid %s on %s (since %s) is dead but its lock file was still "
+                    "locked (by a child that inherited it?)", self.path, pid, holder.get("host"), holder.get("started"))
+        return {"retry": True}
+
+    def acquire(self) -> StateLock:
+        """Take the lock, waiting up to ``wait`` seconds; raises :class:`LockBusy` when it stays taken."""
+        if self.fd is not None:
+            raise RuntimeError(f"{self.path} is already locked by this StateLock")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        deadline = started + self.wait
+        announced = False
+        while True:
+            holder = self._try_once()
+            if holder is None:
+                return self
+            if holder.get("retry"):
+                continue
+            now = time.monotonic()
+            if now >= deadline:
+                raise LockBusy(self.path, holder, now - started if self.wait else 0.0)
+            if not announced:
+                logger.info("state lock %s is taken (pid %s on %s since %s): waiting up to %ss (NEWSCRAWL_LOCK_WAIT)",
+                            self.path, holder.get("pid", "?"), holder.get("host", "?"), holder.get("started", "?"),
+                            f"{self.wait:g}")
+                announced = True
+            time.sleep(min(self.poll, max(0.0, deadline - now)))
+
+    def release(self) -> None:
+        """Remove the lock file (if it is still ours) and drop the flock; harmless when not held."""
+        fd, self.fd = self.fd, None
+        if fd is None:
+            return
+        try:
+            with self._guard():
+                if _same_file(fd, self.path):
+                    self.path.unlink()
+        except OSError as exc:
+            logger.warning("could not remove the state lock file %s: %s", self.path, exc)
+        finally:
+            os.close(fd)
+            self.holder = None
+
+    def __enter__(self) -> StateLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def lock_for_settings(settings: Any, command: str | None = None) -> StateLock | None:
+    """The :class:`StateLock` a crawl with these Scrapy settings needs (None: no lock, e.g. ``memory://``)."""
+    if not settings.getbool("NEWSCRAWL_LOCK_ENABLED", True):
+        return None
+    path = lock_path(settings.get("NEWSCRAWL_STATE_URI") or DEFAULT_STATE_URI)
+    if path is None:
+        return None
+    return StateLock(path, wait=settings.getfloat("NEWSCRAWL_LOCK_WAIT", 0.0), command=command)
