@@ -330,6 +330,35 @@ _SPEAKERS = ("mayor", "mayor", "official", "official", "official", "resident", "
 NEWS21 = Masthead(SITE, SITE_NAME, SECTIONS)
 
 
+def truth_record(site: str, idx: int, base_idx: int, offset: int, deleted: bool, release: str | None,
+                 mcodes: Any, item: Any, changed_in_epoch: int) -> dict[str, Any]:
+    """One truth record, shared by every demo outlet (their ids differ only by ``offset``).
+
+    ``base_idx`` is the outlet-independent idx (1001 ...) that decides the special articles;
+    ``item`` makes the expected exported item (not called for a deleted article).
+    """
+    expect, reason, duplicate_of = "item", None, None
+    if deleted:
+        expect = "deleted"
+    elif base_idx == IDX_SHORT_BODY:
+        expect, reason = "reject", "body_too_short"
+    elif base_idx == IDX_NO_PUBLISHED:
+        expect, reason = "reject", "missing:published_at"
+    elif base_idx == IDX_DUPLICATE:
+        expect, duplicate_of = "duplicate", f"{site}:{IDX_DUPLICATE_OF + offset}"
+    return {
+        "idx": idx,
+        "article_id": f"{site}:{idx}",
+        "expect": expect,
+        "reject_reason": reason,
+        "duplicate_of": duplicate_of,
+        "release": release,
+        "mcodes": list(mcodes),
+        "item": {} if deleted else item(),
+        "changed_in_epoch": changed_in_epoch,
+    }
+
+
 class DemoSite:
     """The synthetic outlet: section lists, articles and their truth.
 
@@ -880,27 +909,8 @@ class DemoSite:
         article = self.article(idx)
         if article is None:
             raise KeyError(idx)
-        expect, reason, duplicate_of = "item", None, None
-        base = idx - self._offset
-        if article.deleted:
-            expect = "deleted"
-        elif base == IDX_SHORT_BODY:
-            expect, reason = "reject", "body_too_short"
-        elif base == IDX_NO_PUBLISHED:
-            expect, reason = "reject", "missing:published_at"
-        elif base == IDX_DUPLICATE:
-            expect, duplicate_of = "duplicate", f"{self.site}:{IDX_DUPLICATE_OF + self._offset}"
-        return {
-            "idx": idx,
-            "article_id": f"{self.site}:{idx}",
-            "expect": expect,
-            "reject_reason": reason,
-            "duplicate_of": duplicate_of,
-            "release": article.release,
-            "mcodes": list(article.mcodes),
-            "item": {} if article.deleted else self.expected_item(article, base_url),
-            "changed_in_epoch": self.changed_in_epoch(idx),
-        }
+        return truth_record(self.site, idx, idx - self._offset, self._offset, article.deleted, article.release,
+                            article.mcodes, lambda: self.expected_item(article, base_url), self.changed_in_epoch(idx))
 
     def truth(self, base_url: str) -> Iterator[dict[str, Any]]:
         """One record per idx, ascending, generated lazily."""

@@ -262,26 +262,8 @@ class NdsoftDemoSite:
         if nd is None:
             raise KeyError(idxno)
         a = nd.article
-        expect, reason, duplicate_of = "item", None, None
-        if a.deleted:
-            expect = "deleted"
-        elif idxno == IDXNO_SHORT_BODY:
-            expect, reason = "reject", "body_too_short"
-        elif idxno == IDXNO_NO_PUBLISHED:
-            expect, reason = "reject", "missing:published_at"
-        elif idxno == IDXNO_DUPLICATE:
-            expect, duplicate_of = "duplicate", f"{SITE}:{IDXNO_DUPLICATE_OF}"
-        return {
-            "idx": idxno,
-            "article_id": f"{SITE}:{idxno}",
-            "expect": expect,
-            "reject_reason": reason,
-            "duplicate_of": duplicate_of,
-            "release": a.release,
-            "mcodes": list(a.mcodes),
-            "item": {} if a.deleted else self.expected_item(nd, base_url),
-            "changed_in_epoch": self.changed_in_epoch(idxno),
-        }
+        return content.truth_record(SITE, idxno, idxno - IDXNO_OFFSET, IDXNO_OFFSET, a.deleted, a.release, a.mcodes,
+                                    lambda: self.expected_item(nd, base_url), self.changed_in_epoch(idxno))
 
     def truth(self, base_url: str) -> Iterator[dict[str, Any]]:
         for idxno in range(self.first_idx, self.last_idx + 1):
