@@ -51,6 +51,7 @@ NEWSCRAWL_MAX_PAGES = 0  # list pages per section, 0 = no limit
 NEWSCRAWL_MAX_ARTICLES = 0  # article pages the `articles` spider requests, 0 = no limit
 NEWSCRAWL_SINCE = None  # YYYY-MM-DD or ISO datetime; Korea time when no offset
 NEWSCRAWL_UNTIL = None  # the same; a bare date means the end of that day
+NEWSCRAWL_REVISIT_HOURS = 0  # re-fetch known articles this recent (lists that show no edit time); 0 = off
 NEWSCRAWL_REQUIRED_FIELDS = ["url", "title", "body", "published_at"]
 NEWSCRAWL_MIN_BODY_CHARS = 50
 NEWSCRAWL_FEEDS_ENABLED = True

@@ -16,7 +16,9 @@ Spider arguments (``-a name=value``) override the matching settings:
                exported again (a backfill or a full snapshot)
 
 Incremental runs (cron): articles already in the state store (``NEWSCRAWL_STATE_URI``) are not
-fetched again unless their list entry shows a newer time than the stored one (an edit); and a
+fetched again unless their list entry shows a newer time than the stored one (an edit), or they
+were published within ``NEWSCRAWL_REVISIT_HOURS`` (default 0: off; for CMSes whose lists show no
+edit time, at the cost of those requests); and a
 section's pagination ends at the first list page that shows an already-known article (lists are
 newest first, so later pages hold only known ones). That stop applies only to sections an earlier
 run paginated to their end (recorded in the state when a crawl finishes cleanly): after a killed or
@@ -33,7 +35,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -175,6 +177,7 @@ class NewsSpider(scrapy.Spider):
         self.until: datetime | None = None
         self.seen_keys: set[str] = set()
         self.state: SeenStore | None = None
+        self.revisit_after: datetime | None = None
         self.completed_sections: set[str] = set()  # paginated to the end in this run
 
     def configure_site(self, base_url: str | None) -> SiteConfig:
@@ -193,6 +196,9 @@ class NewsSpider(scrapy.Spider):
         spider.until = parse_until(spider._arg_until if spider._arg_until is not None else settings.get("NEWSCRAWL_UNTIL"))
         if spider.since and spider.until and spider.until < spider.since:
             raise ValueError(f"until={spider.until.isoformat()} is before since={spider.since.isoformat()}")
+        hours = settings.getfloat("NEWSCRAWL_REVISIT_HOURS", 0)
+        if hours > 0:
+            spider.revisit_after = datetime.now(UTC) - timedelta(hours=hours)
         if not spider.full:
             # A read view of the state the dedupe pipeline writes: which articles need no fetch.
             spider.state = open_store(settings.get("NEWSCRAWL_STATE_URI") or DEFAULT_STATE_URI)
@@ -216,12 +222,15 @@ class NewsSpider(scrapy.Spider):
         self.state = None
 
     def known_change(self, entry: ListEntry) -> str:
-        """'new', 'known' or 'changed' (known, but the list shows a newer time than stored)."""
+        """'new', 'known', 'changed' (known, but the list shows a newer time than stored) or 'revisit'
+        (known, published within ``NEWSCRAWL_REVISIT_HOURS``: fetched again to catch silent edits)."""
         if self.state is None:
             return "new"
         record = self.state.get(article_id=article_id(self.site.slug, entry.key))
         if record is None:
             return "new"
+        if self.revisit_after and record.published_at and record.published_at >= self.revisit_after:
+            return "revisit"
         stored = max(t for t in (record.published_at, record.modified_at) if t is not None) \
             if (record.published_at or record.modified_at) else None
         if entry.date and stored and entry.date > stored + timedelta(seconds=59):
@@ -293,8 +302,9 @@ class NewsSpider(scrapy.Spider):
                 continue
             self.seen_keys.add(entry.key)
             status = self.known_change(entry)
-            if status == "known":
+            if status in ("known", "revisit"):
                 known += 1
+            if status == "known":
                 stats.inc_value("newscrawl/links/known")
                 continue
             stats.inc_value(f"newscrawl/links/{status}")

@@ -99,3 +99,34 @@ def test_full_recrawl_ignores_the_state(evolving_site: str, tmp_path: Path) -> N
     first = crawl(evolving_site, tmp_path / "run1", state)
     again = crawl(evolving_site, tmp_path / "run2", state, "-a", "full=true")
     assert {i["article_id"] for i in again} == {i["article_id"] for i in first}
+
+
+def test_revisit_window_catches_edits_lists_do_not_show(tmp_path: Path) -> None:
+    """다다미디어 lists show only the publication day: an edit is caught by re-fetching recent articles."""
+    server, base = start_server(SIZE)  # the dada outlet
+    dada = OUTLETS["dada"]
+    state = tmp_path / "state.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+
+    def run(out: Path, *extra: str) -> list[dict]:
+        get_json(f"{base}/__demo/stats?reset=1")
+        proc = subprocess.run(outlet_crawl_command(dada, base, out, list(extra), state=state), cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return read_jsonl(out / "articles.jsonl")
+
+    try:
+        first = {i["article_id"]: i for i in run(tmp_path / "run1")}
+        changes = get_json(f"{base}/__demo/advance")
+        plain = run(tmp_path / "run2")
+        assert {i["article_id"] for i in plain} == set(changes["new"])  # the edit is not visible in the list
+        # The demo's articles are from 2024: a window reaching back that far re-fetches every article on page 1.
+        revisited = run(tmp_path / "run3", "-s", "NEWSCRAWL_REVISIT_HOURS=100000")
+        [edited] = revisited
+        assert edited["article_id"] in changes["edited"]
+        assert edited["revision"] == 2
+        assert edited["previous_content_hash"] == first[edited["article_id"]]["content_hash"][:16]
+        assert get_json(f"{base}/__demo/stats")["list"] == 4  # still one list page per section
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
