@@ -10,7 +10,6 @@ both in sync.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import attrs
 
@@ -115,9 +114,3 @@ def field_docs() -> dict[str, str]:
 def article_field_names() -> list[str]:
     return [f.name for f in attrs.fields(Article)]
 
-
-def asdict(item: Any) -> dict[str, Any]:
-    """Plain dict of any item type (used by rejects writer and tests)."""
-    from itemadapter import ItemAdapter
-
-    return ItemAdapter(item).asdict()

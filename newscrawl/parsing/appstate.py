@@ -61,7 +61,3 @@ def embedded_dates(text: str) -> tuple[str | None, str | None]:
     modified = _MODIFIED_KEY.search(text)
     return (published.group("value") if published else None, modified.group("value") if modified else None)
 
-
-def next_data(scripts_by_id: dict[str, str]) -> str:
-    """The ``__NEXT_DATA__`` JSON text ('' when absent)."""
-    return scripts_by_id.get("__NEXT_DATA__", "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,6 +117,3 @@ def full_crawl(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> CrawlRes
     result = run_crawl(demo.base_url, tmp_path_factory.mktemp("full"))
     assert result.returncode == 0, result.log[-3000:]
     return result
-
-
-__all__ = ["PROJECT_ROOT", "CrawlResult", "Demo", "run_crawl", "sys"]
