@@ -9,8 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import attrs
+from parsel import Selector
 from scrapy.http import TextResponse
 
+from newscrawl.parsing.dates import parse_datetime
+from newscrawl.parsing.text import normalize_space
 from newscrawl.sites import SiteConfig
 
 
@@ -32,13 +35,45 @@ class SectionLink:
 
 
 class SectionPage:
+    """List page of one family. Families give the row selector and three small hooks; the loop
+    (absolute URL, article key, one entry per key, date parsing) is shared."""
+
+    #: CSS of one listed article.
+    ROW_CSS = ""
+
     def __init__(self, response: TextResponse, site: SiteConfig) -> None:
         self.response = response
         self.site = site
         self.sel = response.selector
 
-    def entries(self) -> list[ListEntry]:
+    def row_link(self, row: Selector) -> tuple[str | None, str | None]:
+        """(href, title) of a row's article link."""
         raise NotImplementedError
+
+    def row_date(self, row: Selector) -> str | None:
+        """The row's date text as shown, if any."""
+        return None
+
+    def article_key(self, url: str) -> str | None:
+        """The article key of ``url``, or None when it is not an article URL."""
+        raise NotImplementedError
+
+    def entries(self) -> list[ListEntry]:
+        out: list[ListEntry] = []
+        seen: set[str] = set()
+        for row in self.sel.css(self.ROW_CSS):
+            href, title = self.row_link(row)
+            if not href:
+                continue
+            url = self.response.urljoin(href)
+            key = self.article_key(url)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            raw_date = normalize_space(self.row_date(row))
+            out.append(ListEntry(url=url, key=key, title=normalize_space(title) or None,
+                                 date=parse_datetime(raw_date) if raw_date else None))
+        return out
 
     def next_page_url(self) -> str | None:
         raise NotImplementedError

@@ -14,8 +14,10 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+from parsel import Selector
+
 from newscrawl.pages.article import ArticlePage
-from newscrawl.pages.section import ListEntry, SectionLink, SectionPage
+from newscrawl.pages.section import SectionLink, SectionPage
 from newscrawl.parsing.bylines import Byline, parse_byline
 from newscrawl.parsing.dates import parse_datetime, parse_labelled
 from newscrawl.parsing.text import normalize_space
@@ -111,23 +113,17 @@ class DadaArticlePage(ArticlePage):
 
 
 class DadaSectionPage(SectionPage):
-    def entries(self) -> list[ListEntry]:
-        rows = self.sel.css("div.basicList dl, div.basicList li")
-        out: list[ListEntry] = []
-        seen: set[str] = set()
-        for row in rows:
-            href = row.css('dt.title a::attr(href), a[href*="view.php?idx="]::attr(href)').get()
-            if not href:
-                continue
-            url = self.response.urljoin(href)
-            key = article_key(url)
-            if key is None or key in seen:
-                continue
-            seen.add(key)
-            title = normalize_space(" ".join(row.css("dt.title a::text, dt a::text").getall())) or None
-            raw_date = row.css("dd.registDate::text").get()
-            out.append(ListEntry(url=url, key=key, title=title, date=parse_datetime(raw_date) if raw_date else None))
-        return out
+    ROW_CSS = "div.basicList dl, div.basicList li"
+
+    def row_link(self, row: Selector) -> tuple[str | None, str | None]:
+        href = row.css('dt.title a::attr(href), a[href*="view.php?idx="]::attr(href)').get()
+        return href, " ".join(row.css("dt.title a::text, dt a::text").getall())
+
+    def row_date(self, row: Selector) -> str | None:
+        return row.css("dd.registDate::text").get()
+
+    def article_key(self, url: str) -> str | None:
+        return article_key(url)
 
     def current_page(self) -> int:
         page = query_param(self.response.url, "page")

@@ -31,7 +31,7 @@ from urllib.parse import urlencode, urlsplit
 from parsel import Selector
 
 from newscrawl.pages.article import ArticlePage
-from newscrawl.pages.section import ListEntry, SectionLink, SectionPage
+from newscrawl.pages.section import SectionLink, SectionPage
 from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline
 from newscrawl.parsing.dates import LabelledDate, find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
@@ -230,24 +230,17 @@ class NdsoftSectionPage(SectionPage):
     #: Pagination links ('.pagination' 2020; '.list-paging' 2017 assumption).
     PAGING_CSS = ".pagination a::attr(href), .list-paging a::attr(href), .paging a::attr(href)"
 
-    def entries(self) -> list[ListEntry]:
-        out: list[ListEntry] = []
-        seen: set[str] = set()
-        for row in self.sel.css(self.ROW_CSS):
-            link = row.css(".titles a, .list-titles a")
-            href = link.attrib.get("href") if link else row.css('a[href*="idxno="]::attr(href)').get()
-            if not href:
-                continue
-            url = self.response.urljoin(href)
-            key = article_key(url)
-            if key is None or key in seen:
-                continue
-            seen.add(key)
-            title = normalize_space(" ".join(link[0].css("::text").getall())) if link else ""
-            raw_date = " ".join(row.css(".byline em:last-child::text, .list-dated::text, .list-dated ::text").getall())
-            out.append(ListEntry(url=url, key=key, title=title or None,
-                                 date=parse_datetime(raw_date) if raw_date.strip() else None))
-        return out
+    def row_link(self, row: Selector) -> tuple[str | None, str | None]:
+        link = row.css(".titles a, .list-titles a")
+        if link:
+            return link.attrib.get("href"), " ".join(link[0].css("::text").getall())
+        return row.css('a[href*="idxno="]::attr(href)').get(), None
+
+    def row_date(self, row: Selector) -> str | None:
+        return " ".join(row.css(".byline em:last-child::text, .list-dated::text, .list-dated ::text").getall())
+
+    def article_key(self, url: str) -> str | None:
+        return article_key(url)
 
     def current_page(self) -> int:
         page = query_param(self.response.url, "page")
