@@ -14,6 +14,7 @@ from scrapy.http import TextResponse
 
 from newscrawl.parsing.dates import parse_datetime
 from newscrawl.parsing.text import normalize_space
+from newscrawl.parsing.urls import query_param
 from newscrawl.sites import SiteConfig
 
 
@@ -57,6 +58,11 @@ class SectionPage:
     def article_key(self, url: str) -> str | None:
         """The article key of ``url``, or None when it is not an article URL."""
         raise NotImplementedError
+
+    def current_page(self) -> int:
+        """The 1-based ``page`` query parameter (both CMS families paginate with it)."""
+        page = query_param(self.response.url, "page")
+        return int(page) if page and page.isdigit() else 1
 
     def entries(self) -> list[ListEntry]:
         out: list[ListEntry] = []

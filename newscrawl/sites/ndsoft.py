@@ -242,10 +242,6 @@ class NdsoftSectionPage(SectionPage):
     def article_key(self, url: str) -> str | None:
         return article_key(url)
 
-    def current_page(self) -> int:
-        page = query_param(self.response.url, "page")
-        return int(page) if page and page.isdigit() else 1
-
     def next_page_url(self) -> str | None:
         here = self.response.url
         wanted = str(self.current_page() + 1)
