@@ -247,7 +247,7 @@ class NewsSpider(scrapy.Spider):
                     self.site.family, self.site.base_url, ",".join(codes) if codes else "from home page menu",
                     self.max_pages or "all", self.since.isoformat() if self.since else "-",
                     self.until.isoformat() if self.until else "-",
-                    "full re-crawl (state ignored)" if self.full else f"incremental ({len(self.state or [])} known)")
+                    "full re-crawl (state ignored)" if self.full else f"incremental ({len(self.state) if self.state is not None else 0} known)")
         if codes:
             for request in self._section_requests(codes):
                 yield request
