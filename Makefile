@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt
 	@touch $@
 
 demo: venv
-	$(PY) -m newscrawl.demo run --out $(DEMO_OUT) --size $(DEMO_SIZE)
+	$(PY) -m demo run --out $(DEMO_OUT) --size $(DEMO_SIZE)
 
 demo-reset:
 	rm -rf $(DEMO_OUT)

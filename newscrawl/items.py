@@ -2,7 +2,7 @@
 
 Items are attrs classes handled through ``ItemAdapter`` everywhere, so pipelines
 never depend on the item type. Times are aware ``datetime`` objects in the item
-and ISO 8601 strings with offset in every feed (see ``newscrawl.exporters``).
+and ISO 8601 strings with offset in every feed (see ``newscrawl.output.exporters``).
 ``newscrawl/schema/article.schema.json`` describes an exported item; a test keeps
 both in sync.
 """

@@ -28,19 +28,18 @@ TELNETCONSOLE_ENABLED = False
 
 # --- Pipelines and feeds -----------------------------------------------------------------
 ITEM_PIPELINES = {
-    "newscrawl.pipelines.clean.CleanPipeline": 100,
     "newscrawl.pipelines.validate.ValidatePipeline": 200,
     "newscrawl.pipelines.dedupe.DedupePipeline": 300,
 }
 FEED_EXPORT_ENCODING = "utf-8"  # without it JSON escapes Korean as \uXXXX
-FEED_EXPORTERS = {"csv": "newscrawl.exporters.CsvArticleExporter"}
-FEED_URI_PARAMS = "newscrawl.feeds.uri_params"  # adds %(site)s and %(date)s
+FEED_EXPORTERS = {"csv": "newscrawl.output.exporters.CsvArticleExporter"}
+FEED_URI_PARAMS = "newscrawl.output.feeds.uri_params"  # adds %(site)s and %(date)s
 # Default partitioned feeds output/<site>/<YYYY-MM-DD>.jsonl (.csv) unless -o/-O is given.
-ADDONS = {"newscrawl.feeds.DefaultFeedsAddon": 100}
+ADDONS = {"newscrawl.output.feeds.DefaultFeedsAddon": 100}
 EXTENSIONS = {
-    "newscrawl.extensions.CrawlSummary": 500,
-    "newscrawl.health.HealthMonitor": 510,  # end-of-crawl checks; `scrapy crawl` exits 3 when one fails
-    "newscrawl.report.RunReport": 520,  # JSON run report, output/runs/<site>/<start time>.json
+    "newscrawl.extensions.summary.CrawlSummary": 500,
+    "newscrawl.extensions.health.HealthMonitor": 510,  # end-of-crawl checks; `scrapy crawl` exits 3 when one fails
+    "newscrawl.extensions.report.RunReport": 520,  # JSON run report, output/runs/<site>/<start time>.json
 }
 # Charset repair runs after decompression (HttpCompressionMiddleware, 590) and before anything
 # reads the text (MetaRefreshMiddleware, 580): process_response goes from high to low numbers.
@@ -61,7 +60,7 @@ NEWSCRAWL_CSV_EXCEL = False
 NEWSCRAWL_REJECTS_URI = "output/%(site)s/%(date)s.rejects.jsonl"
 NEWSCRAWL_REJECTS_OVERWRITE = False
 NEWSCRAWL_CSV_LIST_SEPARATOR = " | "
-NEWSCRAWL_STATE_URI = "sqlite:///.newscrawl/state.sqlite"  # what earlier runs saw (see newscrawl/state.py)
+NEWSCRAWL_STATE_URI = "sqlite:///.newscrawl/state.sqlite"  # what earlier runs saw (see newscrawl/state/store.py)
 NEWSCRAWL_NEAR_DUPLICATES = "mark"  # mark | drop | off
 NEWSCRAWL_NEAR_THRESHOLD = 0.35
 NEWSCRAWL_STATE_COMMIT_EVERY = 50
@@ -71,7 +70,7 @@ NEWSCRAWL_CHARSET_REPAIR_ENABLED = True  # re-decode pages whose declared charse
 # --- Cron operations (see README "Running from cron") ------------------------------------
 NEWSCRAWL_LOCK_ENABLED = True  # `scrapy crawl` locks <state file>.lock; a second crawl exits 75
 NEWSCRAWL_LOCK_WAIT = 0  # seconds to wait for a busy state lock; 0 = exit at once
-NEWSCRAWL_HEALTH_ENABLED = True  # end-of-crawl health checks (newscrawl/health.py)
+NEWSCRAWL_HEALTH_ENABLED = True  # end-of-crawl health checks (newscrawl/extensions/health.py)
 NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE = 0.2  # (ignored HTTP errors + download exceptions) / responses
 NEWSCRAWL_HEALTH_MAX_REJECT_RATE = 0.2  # rejects / (exported + rejects)
 NEWSCRAWL_HEALTH_MIN_COVERAGE = {"title": 0.99, "published_at": 0.99, "body": 0.99, "authors": 0.5}

@@ -23,13 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from newscrawl.pipelines.clean import clean_article  # noqa: E402
-from newscrawl.sites import SiteConfig, family_module, load_catalog  # noqa: E402
+from newscrawl.catalog import Outlet, load_catalog  # noqa: E402
+from newscrawl.pages.extract import extract  # noqa: E402
 
 
 def demo_pages(n: int) -> list[tuple[str, bytes]]:
-    from newscrawl.demo.content import FIRST_IDX, SPECIAL_IDS, DemoSite
-    from newscrawl.demo.render import render_article
+    from demo.content import FIRST_IDX, SPECIAL_IDS, DemoSite
+    from demo.render import render_article
 
     base = "http://127.0.0.1:8021"
     site = DemoSite(size=max(n + 10, 80))
@@ -58,24 +58,17 @@ def timed(pages: list[tuple[str, bytes]], fn: Callable[[str, bytes], object], ro
     return statistics.median(results)
 
 
-def family_path(site: SiteConfig) -> Callable[[str, bytes], object]:
-    page_cls = family_module(site.family).ArticlePageClass
-
+def family_path(site: Outlet) -> Callable[[str, bytes], object]:
     def run(url: str, body: bytes) -> object:
-        item = page_cls(HtmlResponse(url=url, body=body, encoding="utf-8"), site).to_item()
-        clean_article(item)
-        return item
+        return extract(HtmlResponse(url=url, body=body, encoding="utf-8"), site)
 
     return run
 
 
 def generic_path(url: str, body: bytes) -> object:
-    from newscrawl.sites.generic import GenericArticlePage
 
-    site = SiteConfig(slug="bench", name="bench", family="generic", base_url="http://bench")
-    item = GenericArticlePage(HtmlResponse(url=url, body=body), site).to_item()
-    clean_article(item)
-    return item
+    site = Outlet(slug="bench", name="bench", family="generic", base_url="http://bench")
+    return extract(HtmlResponse(url=url, body=body), site)
 
 
 def trafilatura_alone(url: str, body: bytes) -> object:

@@ -3,7 +3,7 @@
 
     python scripts/bench_near_duplicates.py [--pairs 2000] [--seed 7] [--threshold 0.4] [--sweep]
 
-Every text is generated here from the invented vocabulary of ``newscrawl/demo/texts.py``
+Every text is generated here from the invented vocabulary of ``demo/texts.py``
 (no real article is quoted):
 
 * a *release* is a municipal press release: a lead, 6-12 sentences in 4-8 paragraphs,
@@ -16,7 +16,7 @@ Every text is generated here from the invented vocabulary of ``newscrawl/demo/te
   day (same mayor, office, stock phrases, often the same lead template);
 * **random negative** = two releases of different topics or cities.
 
-All texts go into one :class:`~newscrawl.dedupe.near.NearIndex` (in memory); a pair
+All texts go into one :class:`~newscrawl.state.near.NearIndex` (in memory); a pair
 is predicted a duplicate when querying its second text returns the first with an
 estimated similarity >= threshold. That scores the whole path: signature, anchors,
 probes and the similarity estimate. ``--sweep`` also prints the exact-Jaccard ranges
@@ -38,15 +38,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newscrawl.dedupe.near import (  # noqa: E402
+from demo import texts  # noqa: E402
+from demo.content import fill  # noqa: E402
+from newscrawl.state.near import (  # noqa: E402
     DEFAULT_THRESHOLD,
     SHINGLE,
     NearIndex,
     normalize,
     signature,
 )
-from newscrawl.demo import texts  # noqa: E402
-from newscrawl.demo.content import fill  # noqa: E402
 
 #: Fictional outlets for datelines and reporter lines.
 OUTLETS = ("뉴스21 통신", "한빛일보", "새솔타임즈", "가람신문", "다온저널", "푸름뉴스")

@@ -5,10 +5,10 @@
 
 Article ``i`` is a pure function of ``i``: id ``benchS:i`` on one of 40 outlets, a
 canonical URL, a published time, and a short body (25-45 words drawn from the words of
-``newscrawl/demo/texts.py``, with numbers); every 10th article is an edited copy of an
+``demo/texts.py``, with numbers); every 10th article is an edited copy of an
 earlier one (first sentence dropped, a word replaced, a reporter line added), so
 near-duplicate clusters exist. Bodies and their signatures (the real
-:func:`~newscrawl.dedupe.near.signature`) are made by ``--workers`` processes; the main
+:func:`~newscrawl.state.near.signature`) are made by ``--workers`` processes; the main
 process writes every article through the real API, ``store.record(...)`` inside
 ``with store.batch():`` of ``--batch`` articles.
 
@@ -39,10 +39,10 @@ from random import Random
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newscrawl.dedupe.near import signature  # noqa: E402
-from newscrawl.demo import texts  # noqa: E402
-from newscrawl.demo.content import fill  # noqa: E402
-from newscrawl.state import SQLiteSeenStore  # noqa: E402
+from demo import texts  # noqa: E402
+from demo.content import fill  # noqa: E402
+from newscrawl.state.near import signature  # noqa: E402
+from newscrawl.state.store import SQLiteSeenStore  # noqa: E402
 
 SITES = 40
 COPY_EVERY = 10

@@ -1,12 +1,12 @@
 """`scrapy crawl`, as Scrapy's, plus what cron needs: the state lock and a meaningful exit status.
 
-* Before the crawl starts, the state lock ``<state file>.lock`` is taken (:mod:`newscrawl.lock`;
+* Before the crawl starts, the state lock ``<state file>.lock`` is taken (:mod:`newscrawl.state.lock`;
   settings ``NEWSCRAWL_LOCK_ENABLED``, ``NEWSCRAWL_LOCK_WAIT``); when another crawl holds it,
-  the command logs who holds it and exits with :data:`~newscrawl.lock.EXIT_LOCKED` (75)
+  the command logs who holds it and exits with :data:`~newscrawl.state.lock.EXIT_LOCKED` (75)
   without starting. The lock is released when the crawl ends, however it ends.
 * Exit status: 0 all well; 1 the crawl could not start (bad spider or arguments: Scrapy's
-  own); 3 (:data:`~newscrawl.health.EXIT_HEALTH`) a health check of
-  :class:`~newscrawl.health.HealthMonitor` failed; 75 the state is locked by another crawl.
+  own); 3 (:data:`~newscrawl.extensions.health.EXIT_HEALTH`) a health check of
+  :class:`~newscrawl.extensions.health.HealthMonitor` failed; 75 the state is locked by another crawl.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import logging
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.health import EXIT_HEALTH
-from newscrawl.lock import EXIT_LOCKED, LockBusy, lock_for_settings
+from newscrawl.extensions.health import EXIT_HEALTH
+from newscrawl.state.lock import EXIT_LOCKED, LockBusy, lock_for_settings
 
 logger = logging.getLogger(__name__)
 

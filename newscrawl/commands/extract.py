@@ -4,7 +4,7 @@
     scrapy extract --manifest MANIFEST.tsv -o OUT    # path<TAB>url lines, paths relative to the manifest
 
 The family (catalog outlet, CMS pattern, or generic) is chosen from each URL with
-``newscrawl.sites.resolve``. One broken page is reported on stderr and skipped; the
+``newscrawl.families.resolve``. One broken page is reported on stderr and skipped; the
 batch goes on and the exit status is 1 only if some page failed.
 """
 
@@ -20,11 +20,10 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 
-from newscrawl.exporters import export_dict
-from newscrawl.pages.article import NotAnArticle
+from newscrawl.families import resolve
+from newscrawl.output.exporters import export_dict
+from newscrawl.pages.extract import NotAnArticle, extract
 from newscrawl.parsing.charset import repair_encoding
-from newscrawl.pipelines.clean import clean_article
-from newscrawl.sites import family_module, resolve
 
 
 def response_from_file(path: Path, url: str) -> HtmlResponse:
@@ -37,11 +36,7 @@ def response_from_file(path: Path, url: str) -> HtmlResponse:
 def extract_file(path: Path, url: str) -> dict[str, Any]:
     """One saved page -> the exported item dict (raises on a page that is not an article)."""
     response = response_from_file(path, url)
-    site = resolve(url)
-    page = family_module(site.family).ArticlePageClass(response, site)
-    item = page.to_item()
-    clean_article(item)
-    return export_dict(item)
+    return export_dict(extract(response, resolve(url)))
 
 
 def read_manifest(manifest: Path) -> list[tuple[Path, str]]:

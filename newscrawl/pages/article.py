@@ -1,6 +1,6 @@
 """ArticlePage: one response in, one ``Article`` out.
 
-A page is a pure function of the response and the outlet's ``SiteConfig``: no
+A page is a pure function of the response and the outlet's ``Outlet``: no
 crawler, no settings, no I/O, so it is tested on saved HTML files. Each field is
 tried along one chain, cheapest and most specific first:
 
@@ -25,6 +25,7 @@ from lxml import html as lxml_html
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from newscrawl.catalog import Outlet
 from newscrawl.items import Article
 from newscrawl.parsing import appstate, jsonld
 from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline, split_person_names
@@ -33,7 +34,6 @@ from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.maintext import main_text
 from newscrawl.parsing.text import normalize_space
 from newscrawl.parsing.urls import article_id, canonical_url, host_of, query_param
-from newscrawl.sites import SiteConfig
 
 PUBLISHED_META = ("article:published_time", "og:article:published_time", "article:published", "published_time",
                   "pubdate", "publishdate", "publish-date", "date", "dc.date.issued", "dc.date", "dcterms.created",
@@ -76,7 +76,7 @@ class ArticlePage:
     #: Query parameter holding the article key; None when the key is not in the query.
     article_key_param: str | None = None
 
-    def __init__(self, response: TextResponse, site: SiteConfig) -> None:
+    def __init__(self, response: TextResponse, site: Outlet) -> None:
         self.response = response
         self.site = site
         self.sel: Selector = response.selector
@@ -483,7 +483,7 @@ class ArticlePage:
         return [], []
 
     def to_item(self) -> Article:
-        """The article as extracted, before cleaning (``newscrawl.pipelines.clean``)."""
+        """The article as extracted, before cleaning (``newscrawl.pages.clean``)."""
         if not self.is_article():
             raise NotAnArticle(self.response.url)
         published, modified = self.dates()

@@ -12,10 +12,10 @@ import attrs
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from newscrawl.catalog import Outlet
 from newscrawl.parsing.dates import parse_datetime
 from newscrawl.parsing.text import normalize_space
 from newscrawl.parsing.urls import query_param
-from newscrawl.sites import SiteConfig
 
 
 @attrs.frozen
@@ -42,7 +42,7 @@ class SectionPage:
     #: CSS of one listed article.
     ROW_CSS = ""
 
-    def __init__(self, response: TextResponse, site: SiteConfig) -> None:
+    def __init__(self, response: TextResponse, site: Outlet) -> None:
         self.response = response
         self.site = site
         self.sel = response.selector

@@ -12,7 +12,7 @@ unchanged known articles are exported again too (a full snapshot).
 
 Near duplicates (the same press release republished by several outlets with a new lead,
 another reporter line, a trimmed ending) are found with the character-shingle sketches
-of :mod:`newscrawl.dedupe.near`. Every exported item carries a ``cluster_id`` (the
+of :mod:`newscrawl.state.near`. Every exported item carries a ``cluster_id`` (the
 ``article_id`` of the first article of its story, its own id when it is the first);
 later members also carry ``duplicate_of``. They are marked and exported by default, or
 dropped with ``NEWSCRAWL_NEAR_DUPLICATES = "drop"``.
@@ -54,9 +54,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawl.dedupe.near import signature
-from newscrawl.feeds import uri_params
-from newscrawl.state import DEFAULT_STATE_URI, SeenStore, content_prefix, open_store
+from newscrawl.output.feeds import uri_params
+from newscrawl.state.near import signature
+from newscrawl.state.store import DEFAULT_STATE_URI, SeenStore, content_prefix, open_store
 
 logger = logging.getLogger(__name__)
 

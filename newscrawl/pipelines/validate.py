@@ -40,11 +40,11 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawl.exporters import export_dict
-from newscrawl.feeds import uri_params
+from newscrawl.catalog import load_catalog
+from newscrawl.output.exporters import export_dict
+from newscrawl.output.feeds import uri_params
 from newscrawl.parsing.charset import mojibake_reason
 from newscrawl.parsing.urls import host_of
-from newscrawl.sites import load_catalog
 
 logger = logging.getLogger(__name__)
 

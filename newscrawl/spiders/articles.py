@@ -1,7 +1,7 @@
 """The ``articles`` spider: any list of article URLs, RSS/Atom feeds or (news) sitemaps.
 
 Outlet spiders walk a known site's sections; this one fetches what the user lists, from
-any site. Each article URL is resolved (:func:`newscrawl.sites.resolve`) to a catalog
+any site. Each article URL is resolved (:func:`newscrawl.families.resolve`) to a catalog
 outlet, a known CMS family by URL pattern, or the generic extractor, and ends through
 the same :func:`~newscrawl.spiders.base.article_from_response` and pipelines as an
 outlet crawl.
@@ -46,10 +46,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from newscrawl.families import family_of, resolve
 from newscrawl.items import Article
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage
 from newscrawl.parsing.urls import canonical_url
-from newscrawl.sites import family_module, resolve
 from newscrawl.spiders.base import article_from_response, parse_positive_int, parse_since
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def link_key(url: str) -> str:
     family sees it (article key only, outlet host for a catalog outlet), so menu-code,
     tracking and www/http variants of one article are fetched once."""
     site = resolve(url)
-    key_param = getattr(family_module(site.family).ArticlePageClass, "article_key_param", None)
+    key_param = family_of(site).key_param
     if key_param:
         return canonical_url(url, keep=(key_param,), base_url=site.base_url)
     return canonical_url(url)

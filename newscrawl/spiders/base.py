@@ -1,7 +1,7 @@
 """NewsSpider: sections -> paginated lists -> article pages, for any site family.
 
 The spider decides *what to fetch* and contains no field selectors: list and article
-pages come from the outlet's family module (``newscrawl.sites.<family>``).
+pages come from the outlet's family (``newscrawl.families``).
 
 Spider arguments (``-a name=value``) override the matching settings:
 
@@ -45,13 +45,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 
+from newscrawl.catalog import Outlet
+from newscrawl.families import family_of
 from newscrawl.items import Article
-from newscrawl.pages.article import NotAnArticle
-from newscrawl.pages.section import ListEntry
+from newscrawl.pages.extract import NotAnArticle, extract
+from newscrawl.pages.section import ListEntry, SectionPage
 from newscrawl.parsing.dates import KST, parse_datetime
 from newscrawl.parsing.urls import article_id
-from newscrawl.sites import SiteConfig, family_module
-from newscrawl.state import DEFAULT_STATE_URI, SeenStore, open_store
+from newscrawl.state.store import DEFAULT_STATE_URI, SeenStore, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def parse_positive_int(name: str, value: Any) -> int:
     return number
 
 
-def article_from_response(response: Response, site: SiteConfig, stats: StatsCollector,
+def article_from_response(response: Response, site: Outlet, stats: StatsCollector,
                           since: datetime | None = None, until: datetime | None = None) -> Article | None:
     """One fetched article page -> an item, or None with the reason counted under ``newscrawl/pages/``.
 
@@ -113,9 +114,8 @@ def article_from_response(response: Response, site: SiteConfig, stats: StatsColl
         stats.inc_value("newscrawl/pages/not_html")
         logger.warning("article %s is not HTML (%s)", response.url, response.headers.get("Content-Type"))
         return None
-    page = family_module(site.family).ArticlePageClass(response, site)
     try:
-        item: Article = page.to_item()
+        item = extract(response, site, stats)
     except NotAnArticle:
         stats.inc_value("newscrawl/pages/not_article")
         logger.info("not an article page (deleted?): %s", response.url)
@@ -145,12 +145,12 @@ def check_base_url(base_url: str) -> str:
 class NewsSpider(scrapy.Spider):
     """Base of every outlet spider.
 
-    Catalog spiders set ``name`` and ``site``; family spiders (``newscrawl.spiders.outlets``)
+    Catalog spiders set ``name`` and ``site``; family spiders (``newscrawl.spiders.catalog``)
     build ``site`` from their arguments by overriding :meth:`configure_site`. Everything
     after that (sections, pagination, articles) is the same code.
     """
 
-    site: SiteConfig
+    site: Outlet
 
     def __init__(
         self,
@@ -165,7 +165,7 @@ class NewsSpider(scrapy.Spider):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.site = self.configure_site(base_url)
-        self.family = family_module(self.site.family)
+        self.family = family_of(self.site)
         self.allowed_domains = list(self.site.domains)
         self._arg_sections = [s.strip() for s in sections.split(",") if s.strip()] if sections else None
         self._arg_max_pages = max_pages
@@ -180,7 +180,7 @@ class NewsSpider(scrapy.Spider):
         self.revisit_after: datetime | None = None
         self.completed_sections: set[str] = set()  # paginated to the end in this run
 
-    def configure_site(self, base_url: str | None) -> SiteConfig:
+    def configure_site(self, base_url: str | None) -> Outlet:
         """The outlet this spider crawls: the class's ``site``, moved to ``base_url`` if given."""
         if base_url:
             return self.site.with_base_url(check_base_url(base_url))
@@ -238,6 +238,21 @@ class NewsSpider(scrapy.Spider):
         return "known"
 
     # -- crawl plan -------------------------------------------------------------------
+    def section_page(self, response: TextResponse) -> SectionPage:
+        if self.family.section_page is None:
+            raise ValueError(f"family {self.family.name!r} has no list pages to crawl")
+        return self.family.section_page(response, self.site)
+
+    def family_home_url(self) -> str:
+        if self.family.home_url is None:
+            raise ValueError(f"family {self.family.name!r} has no home page with a section menu")
+        return self.family.home_url(self.site.base_url)
+
+    def family_list_url(self, code: str, page: int) -> str:
+        if self.family.list_url is None:
+            raise ValueError(f"family {self.family.name!r} has no section lists")
+        return self.family.list_url(self.site.base_url, code, page)
+
     def section_codes(self) -> list[str] | None:
         return self._arg_sections or (list(self.site.sections) or None)
 
@@ -252,19 +267,19 @@ class NewsSpider(scrapy.Spider):
             for request in self._section_requests(codes):
                 yield request
         else:
-            yield scrapy.Request(self.family.home_url(self.site.base_url), callback=self.parse_home)
+            yield scrapy.Request(self.family_home_url(), callback=self.parse_home)
 
     def _section_requests(self, codes: list[str]) -> Iterator[scrapy.Request]:
         self.crawler.stats.set_value("newscrawl/sections", len(codes))
         for code in codes:
-            yield scrapy.Request(self.family.list_url(self.site.base_url, code, 1), callback=self.parse_list,
+            yield scrapy.Request(self.family_list_url(code, 1), callback=self.parse_list,
                                  cb_kwargs={"section": code, "page": 1})
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             logger.error("home page %s is not HTML; pass -a sections=CODE,... instead", response.url)
             return
-        found = self.family.SectionPageClass(response, self.site).sections()
+        found = self.section_page(response).sections()
         if not found:
             self.crawler.stats.inc_value("newscrawl/sections/none_found")
             logger.error("no section links found on %s; pass -a sections=CODE,... instead", response.url)
@@ -279,7 +294,7 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value("newscrawl/lists/not_html")
             logger.warning("list page %s is not HTML", response.url)
             return
-        listing = self.family.SectionPageClass(response, self.site)
+        listing = self.section_page(response)
         entries = listing.entries()
         if not entries:
             stats.inc_value("newscrawl/lists/empty")

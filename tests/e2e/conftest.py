@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.demo.outlets import OUTLETS, DemoOutlet
-from newscrawl.demo.run import PROJECT_ROOT, crawl_command, read_jsonl, start_server
+from demo.outlets import OUTLETS, DemoOutlet
+from demo.run import PROJECT_ROOT, crawl_command, read_jsonl, start_server
 
 DEMO_SIZE = 80
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from newscrawl.demo.run import COMPARED_FIELDS
+from demo.run import COMPARED_FIELDS
 from tests.e2e.conftest import CrawlResult, Demo, run_crawl
 
 #: Fields that differ by design: the demo host is not the catalog outlet.

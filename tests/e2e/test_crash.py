@@ -15,9 +15,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from newscrawl.demo.content import DemoSite
-from newscrawl.demo.run import PROJECT_ROOT, start_server
-from newscrawl.feeds import crawl_date
+from demo.content import DemoSite
+from demo.run import PROJECT_ROOT, start_server
+from newscrawl.output.feeds import crawl_date
 
 SIZE = 300
 

@@ -1,4 +1,4 @@
-"""The data-quality promise end to end: `python -m newscrawl.demo run` twice with the same state.
+"""The data-quality promise end to end: `python -m demo run` twice with the same state.
 
 First run: every outlet's feeds equal its truth, every press-release copy carries its
 release's single cluster_id, every invalid article is in the rejects feed. Second run:
@@ -12,12 +12,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from newscrawl.demo.outlets import OUTLETS
-from newscrawl.demo.run import PROJECT_ROOT, check_clusters, read_jsonl
+from demo.outlets import OUTLETS
+from demo.run import PROJECT_ROOT, check_clusters, read_jsonl
 
 
 def run_demo(out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "newscrawl.demo", "run", "--out", str(out), "--size", "80"],
+    return subprocess.run([sys.executable, "-m", "demo", "run", "--out", str(out), "--size", "80"],
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from newscrawl.demo.run import PROJECT_ROOT
-from newscrawl.feeds import crawl_date
+from demo.run import PROJECT_ROOT
+from newscrawl.output.feeds import crawl_date
 from tests.e2e.conftest import Demo
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]

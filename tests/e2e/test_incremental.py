@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.demo.ndsoft import SECTIONS
-from newscrawl.demo.outlets import OUTLETS
-from newscrawl.demo.run import PROJECT_ROOT, outlet_crawl_command, read_jsonl, start_server
+from demo.ndsoft import SECTIONS
+from demo.outlets import OUTLETS
+from demo.run import PROJECT_ROOT, outlet_crawl_command, read_jsonl, start_server
 
 SIZE = 80
 OUTLET = OUTLETS["ndsoft"]

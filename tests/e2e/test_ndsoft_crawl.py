@@ -14,8 +14,8 @@ from pathlib import Path
 
 import jsonschema
 
-from newscrawl.demo import ndsoft
-from newscrawl.demo.run import COMPARED_FIELDS, PROJECT_ROOT, compare_with_truth
+from demo import ndsoft
+from demo.run import COMPARED_FIELDS, PROJECT_ROOT, compare_with_truth
 from tests.e2e.conftest import CrawlResult, Demo, run_crawl
 
 SCHEMA = json.loads((PROJECT_ROOT / "newscrawl/schema/article.schema.json").read_text("utf-8"))

@@ -7,8 +7,8 @@ import os
 import re
 from pathlib import Path
 
-from newscrawl.health import EXIT_HEALTH
-from newscrawl.lock import EXIT_LOCKED, StateLock, lock_path
+from newscrawl.extensions.health import EXIT_HEALTH
+from newscrawl.state.lock import EXIT_LOCKED, StateLock, lock_path
 from tests.e2e.conftest import CrawlResult, Demo, run_crawl
 
 #: One section, one list page: ~10 articles, enough for the health checks (NEWSCRAWL_HEALTH_MIN_ITEMS=5).

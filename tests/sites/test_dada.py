@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from newscrawl.families.dada import DadaArticlePage, DadaSectionPage, article_key, list_url
 from newscrawl.pages.article import NotAnArticle
-from newscrawl.sites.dada import DadaArticlePage, DadaSectionPage, article_key, list_url
 from tests.helpers import FIXTURES, extract, response, site
 
 BASE = "http://www.news21tongsin.co.kr"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from newscrawl.commands.extract import extract_file
-from newscrawl.sites import resolve
+from newscrawl.families import resolve
 from tests.helpers import FIXTURES
 
 PAGES = {

@@ -12,23 +12,23 @@ from typing import Any
 import pytest
 from scrapy.http import HtmlResponse
 
-from newscrawl.exporters import export_dict
-from newscrawl.pages.article import NotAnArticle
-from newscrawl.pipelines.clean import clean_article
-from newscrawl.sites import SiteConfig, family_module, resolve
-from newscrawl.sites.ndsoft import (
+from newscrawl.catalog import Outlet
+from newscrawl.families import ndsoft, resolve
+from newscrawl.families.ndsoft import (
     NdsoftArticlePage,
     NdsoftSectionPage,
     article_key,
     home_url,
     list_url,
-    matches_url,
 )
+from newscrawl.output.exporters import export_dict
+from newscrawl.pages.article import NotAnArticle
+from newscrawl.pages.extract import extract
 from tests.helpers import FIXTURES
 
 BASE = "https://www.nuriilbo.example"
 #: A fictional outlet: the fixtures are invented pages, not copies of a real paper.
-SITE = SiteConfig(slug="nuriilbo", name="누리일보", family="ndsoft", base_url=BASE, domains=("nuriilbo.example",))
+SITE = Outlet(slug="nuriilbo", name="누리일보", family="ndsoft", base_url=BASE, domains=("nuriilbo.example",))
 CONTENT_TYPES = {"ndsoft_article_euckr": "text/html; charset=euc-kr"}
 
 
@@ -37,11 +37,8 @@ def ndsoft_response(name: str, url: str) -> HtmlResponse:
     return HtmlResponse(url=url, body=(FIXTURES / name).read_bytes(), headers={"Content-Type": content_type})
 
 
-def extract(name: str, url: str) -> dict[str, Any]:
-    page = family_module("ndsoft").ArticlePageClass(ndsoft_response(f"{name}.html", url), SITE)
-    item = page.to_item()
-    clean_article(item)
-    record = export_dict(item)
+def extract_fixture(name: str, url: str) -> dict[str, Any]:
+    record = export_dict(extract(ndsoft_response(f"{name}.html", url), SITE))
     record.pop("crawled_at")
     return record
 
@@ -49,7 +46,7 @@ def extract(name: str, url: str) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("ndsoft_article*.json")))
 def test_article_fixture_gives_expected_item(name: str) -> None:
     expected = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
-    assert extract(name, expected["url"]) == expected
+    assert extract_fixture(name, expected["url"]) == expected
 
 
 def test_fixture_set_covers_both_skins() -> None:
@@ -65,26 +62,26 @@ def test_skin_detected_by_markup(name: str, skin: str) -> None:
 
 
 def test_2020_body_has_no_reporter_box_copyright_ad_or_promo() -> None:
-    body = extract("ndsoft_article_2020", f"{BASE}/news/articleView.html?idxno=48213")["body"]
+    body = extract_fixture("ndsoft_article_2020", f"{BASE}/news/articleView.html?idxno=48213")["body"]
     for unwanted in ("다른기사 보기", "저작권자", "광고", "▶", "seoyeon@", "공유하기", "많이 본", "\xa0"):
         assert unwanted not in body
 
 
 def test_2017_reporter_box_inside_body_is_skipped_and_gives_the_email() -> None:
-    item = extract("ndsoft_article_2017", f"{BASE}/news/articleView.html?idxno=12345")
+    item = extract_fixture("ndsoft_article_2017", f"{BASE}/news/articleView.html?idxno=12345")
     assert "다른기사 보기" not in item["body"] and "haeun@" not in item["body"]
     assert not item["body"].endswith("기자")  # '/정하은 기자' closing line dropped
     assert item["bylines"] == [{"name": "정하은", "desk": None, "email": "haeun@nuriilbo.example"}]
 
 
 def test_2017_approval_time_is_published_not_input_time() -> None:
-    item = extract("ndsoft_article_2017", f"{BASE}/news/articleView.html?idxno=12345")
+    item = extract_fixture("ndsoft_article_2017", f"{BASE}/news/articleView.html?idxno=12345")
     assert item["published_at_raw"] == "승인 2017.12.18 17:34"
     assert item["modified_at"] is None
 
 
 def test_legacy_url_gets_the_current_canonical_url() -> None:
-    item = extract("ndsoft_article_2017", "http://nuriilbo.example/?mod=news&act=articleView&idxno=12345")
+    item = extract_fixture("ndsoft_article_2017", "http://nuriilbo.example/?mod=news&act=articleView&idxno=12345")
     assert item["canonical_url"] == f"{BASE}/news/articleView.html?idxno=12345"
     assert item["article_id"] == "nuriilbo:12345"
 
@@ -165,7 +162,7 @@ def test_sections_discovered_from_home_menu() -> None:
 )
 def test_article_key(url: str, key: str | None) -> None:
     assert article_key(url) == key
-    assert matches_url(url) is (key is not None)
+    assert ndsoft.FAMILY.matches_url(url) is (key is not None)
 
 
 def test_list_url() -> None:
@@ -180,7 +177,7 @@ def test_unknown_outlet_resolves_to_ndsoft_by_url_pattern() -> None:
 
 
 def test_catalog_ndsoft_outlets() -> None:
-    from newscrawl.sites import load_catalog
+    from newscrawl.catalog import load_catalog
 
     ndsoft = {slug for slug, s in load_catalog().items() if s.family == "ndsoft"}
     assert {"joongboo", "incheonilbo", "kado", "cctoday", "idomin"} <= ndsoft

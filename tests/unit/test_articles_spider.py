@@ -11,9 +11,9 @@ import pytest
 from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.utils.test import get_crawler
 
+from newscrawl.families import resolve
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage, parse_feed_date
 from newscrawl.parsing.dates import KST
-from newscrawl.sites import resolve
 from newscrawl.spiders.articles import ArticlesSpider, is_http_url, link_key, read_url_lines
 from newscrawl.spiders.base import article_from_response
 

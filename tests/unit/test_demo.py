@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from parsel import Selector
 
-from newscrawl.demo import (
+from demo import (
     IDX_DELETED,
     IDX_DUPLICATE,
     IDX_DUPLICATE_OF,
@@ -30,8 +30,8 @@ from newscrawl.demo import (
     DemoSite,
     serve_in_thread,
 )
-from newscrawl.demo.content import MIN_SIZE, PAGE_SIZE, expand, fill
-from newscrawl.demo.render import render_article, render_list
+from demo.content import MIN_SIZE, PAGE_SIZE, expand, fill
+from demo.render import render_article, render_list
 from newscrawl.parsing.text import content_hash
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -301,7 +301,7 @@ def test_big_site_starts_fast_and_serves_first_and_last_page() -> None:
 
 def test_cli_serve_port_zero_and_sigterm() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newscrawl.demo", "serve", "--port", "0", "--size", "60"],
+        [sys.executable, "-m", "demo", "serve", "--port", "0", "--size", "60"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -322,7 +322,7 @@ def test_cli_serve_port_zero_and_sigterm() -> None:
 def test_cli_truth_jsonl(tmp_path: Path) -> None:
     out = tmp_path / "truth.jsonl"
     subprocess.run(
-        [sys.executable, "-m", "newscrawl.demo", "truth", "--size", "60", "--base-url", "http://h:1", "-o", str(out)],
+        [sys.executable, "-m", "demo", "truth", "--size", "60", "--base-url", "http://h:1", "-o", str(out)],
         cwd=ROOT, check=True,
     )
     lines = out.read_text(encoding="utf-8").splitlines()

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from parsel import Selector
 
-from newscrawl.demo import DemoSite, NdsoftDemoSite, NuriDemoSite, ndsoft, serve_in_thread
-from newscrawl.demo.content import EDIT_SENTENCES, EPOCH0_LATEST, NEW_PER_EPOCH, PAGE_SIZE
-from newscrawl.demo.outlets import OUTLETS
+from demo import DemoSite, NdsoftDemoSite, NuriDemoSite, ndsoft, serve_in_thread
+from demo.content import EDIT_SENTENCES, EPOCH0_LATEST, NEW_PER_EPOCH, PAGE_SIZE
+from demo.outlets import OUTLETS
 from newscrawl.parsing.text import content_hash
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -283,13 +283,13 @@ def test_live_ndsoft_server_advances_with_euckr_pages() -> None:
 
 def test_cli_truth_and_serve_take_an_epoch(tmp_path: Path) -> None:
     out = tmp_path / "truth.jsonl"
-    subprocess.run([sys.executable, "-m", "newscrawl.demo", "truth", "--size", "60", "--epoch", "2",
+    subprocess.run([sys.executable, "-m", "demo", "truth", "--size", "60", "--epoch", "2",
                     "--outlet", "nurinews", "--base-url", BASE, "-o", str(out)], cwd=ROOT, check=True)
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert records == list(OUTLETS["nurinews"].make_site(60, epoch=2).truth(BASE))
     assert len(records) == 66 and max(r["changed_in_epoch"] for r in records) == 2
 
-    proc = subprocess.Popen([sys.executable, "-m", "newscrawl.demo", "serve", "--port", "0", "--size", "60",
+    proc = subprocess.Popen([sys.executable, "-m", "demo", "serve", "--port", "0", "--size", "60",
                              "--epoch", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from parsel import Selector
 
-from newscrawl.demo import ndsoft
-from newscrawl.demo.__main__ import main as demo_main
-from newscrawl.demo.content import DemoSite
-from newscrawl.demo.ndsoft import NdsoftDemoSite
-from newscrawl.demo.run import merge_feeds
-from newscrawl.demo.server import serve_in_thread
+from demo import ndsoft
+from demo.__main__ import main as demo_main
+from demo.content import DemoSite
+from demo.ndsoft import NdsoftDemoSite
+from demo.run import merge_feeds
+from demo.server import serve_in_thread
 from newscrawl.parsing.text import content_hash
 
 BASE = "http://127.0.0.1:8022"

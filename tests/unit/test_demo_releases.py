@@ -22,16 +22,16 @@ from typing import Any
 import pytest
 from parsel import Selector
 
-from newscrawl.dedupe.near import SHINGLE, normalize
-from newscrawl.demo import DemoSite, NdsoftDemoSite, NuriDemoSite, serve_in_thread
-from newscrawl.demo.__main__ import main as demo_main
-from newscrawl.demo.content import MIN_SIZE, SPECIAL_IDS
-from newscrawl.demo.outlets import OUTLETS
-from newscrawl.demo.release_texts import HARD_NEGATIVES, RELEASES
-from newscrawl.demo.releases import NEWSROOMS, write_numbers
-from newscrawl.demo.render import render_article
-from newscrawl.demo.run import release_summary
-from newscrawl.sites.dada import MCODE_RE
+from demo import DemoSite, NdsoftDemoSite, NuriDemoSite, serve_in_thread
+from demo.__main__ import main as demo_main
+from demo.content import MIN_SIZE, SPECIAL_IDS
+from demo.outlets import OUTLETS
+from demo.release_texts import HARD_NEGATIVES, RELEASES
+from demo.releases import NEWSROOMS, write_numbers
+from demo.render import render_article
+from demo.run import release_summary
+from newscrawl.families.dada import MCODE_RE
+from newscrawl.state.near import SHINGLE, normalize
 
 BASE = "http://127.0.0.1:8023"
 SiteLike = DemoSite | NdsoftDemoSite

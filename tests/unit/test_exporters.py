@@ -9,8 +9,8 @@ from datetime import datetime
 
 from scrapy.exporters import JsonLinesItemExporter
 
-from newscrawl.exporters import CsvArticleExporter, excel_safe, export_dict
 from newscrawl.items import Article, article_field_names
+from newscrawl.output.exporters import CsvArticleExporter, excel_safe, export_dict
 from newscrawl.parsing.dates import KST
 
 

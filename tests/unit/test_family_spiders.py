@@ -7,7 +7,7 @@ from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
-from newscrawl.sites import load_catalog
+from newscrawl.catalog import load_catalog
 from newscrawl.spiders.base import NewsSpider
 
 
@@ -34,7 +34,7 @@ def test_family_spider_builds_the_site_from_arguments(loader: SpiderLoader) -> N
     assert spider.name == "ndsoft"  # -a name= is the outlet's name, not the spider's
     assert spider.site.slug == "example-ilbo.example"  # host without www
     assert spider.site.name == "예시일보"
-    assert spider.site.family == "ndsoft" and spider.family.FAMILY == "ndsoft"
+    assert spider.site.family == "ndsoft" and spider.family.name == "ndsoft"
     assert spider.site.base_url == "https://www.example-ilbo.example"
     assert spider.allowed_domains == ["example-ilbo.example"]
     assert spider.max_pages == 2

@@ -9,7 +9,7 @@ import pytest
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from newscrawl.health import (
+from newscrawl.extensions.health import (
     EXIT_HEALTH,
     EXIT_OK,
     FAILED,
@@ -151,7 +151,7 @@ def test_health_monitor_logs_one_error_per_failed_check_and_counts_it(caplog: py
         crawler.stats.set_value(key, value)
     for item in items(40, authors=2):  # half without authors
         monitor.item_scraped(item)
-    with caplog.at_level(logging.INFO, logger="newscrawl.health"):
+    with caplog.at_level(logging.INFO, logger="newscrawl.extensions.health"):
         monitor.spider_closed("finished")
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.getMessage() for r in errors] == [

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from newscrawl.lock import EXIT_LOCKED, LockBusy, StateLock, lock_for_settings, lock_path, state_file
+from newscrawl.state.lock import EXIT_LOCKED, LockBusy, StateLock, lock_for_settings, lock_path, state_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,7 +95,7 @@ def test_stale_file_of_a_dead_pid_is_cleared(tmp_path: Path, caplog: pytest.LogC
     path = tmp_path / "state.sqlite.lock"
     pid = dead_pid()
     write_holder(path, pid)  # left by a crawl killed with -9: the file stays, its flock went with the process
-    with caplog.at_level(logging.INFO, logger="newscrawl.lock"), StateLock(path) as lock:
+    with caplog.at_level(logging.INFO, logger="newscrawl.state.lock"), StateLock(path) as lock:
         assert lock.holder is not None and lock.holder["pid"] == os.getpid()
     stale = [r for r in caplog.records if "stale state lock" in r.getMessage()]
     assert len(stale) == 1 and stale[0].levelno == logging.INFO and f"pid {pid}" in stale[0].getMessage()
@@ -112,7 +112,7 @@ def test_locked_file_naming_a_dead_pid_of_this_host_is_cleared(tmp_path: Path,
     orphan = os.open(path, os.O_RDWR)
     fcntl.flock(orphan, fcntl.LOCK_EX | fcntl.LOCK_NB)
     try:
-        with caplog.at_level(logging.INFO, logger="newscrawl.lock"), StateLock(path) as lock:
+        with caplog.at_level(logging.INFO, logger="newscrawl.state.lock"), StateLock(path) as lock:
             assert json.loads(path.read_text())["pid"] == os.getpid()
             assert lock.locked
         assert any("stale state lock" in r.getMessage() and f"pid {pid}" in r.getMessage() for r in caplog.records)
@@ -138,7 +138,7 @@ def test_locked_file_of_another_host_or_a_live_pid_is_respected(tmp_path: Path) 
 
 HOLDER = """
 import sys, time
-from newscrawl.lock import StateLock
+from newscrawl.state.lock import StateLock
 StateLock(sys.argv[1], command="holder").acquire()
 print("locked", flush=True)
 time.sleep(60)
@@ -160,6 +160,6 @@ def test_lock_of_a_process_killed_with_sigkill_is_free_again(tmp_path: Path,
         proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
     assert path.exists()  # the file stays behind, naming the dead pid; its flock is gone
-    with caplog.at_level(logging.INFO, logger="newscrawl.lock"), StateLock(path) as lock:
+    with caplog.at_level(logging.INFO, logger="newscrawl.state.lock"), StateLock(path) as lock:
         assert lock.locked
     assert any("stale state lock" in r.getMessage() and f"pid {proc.pid}" in r.getMessage() for r in caplog.records)

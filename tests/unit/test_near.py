@@ -1,4 +1,4 @@
-"""Near-duplicate signatures and their SQLite index (newscrawl.dedupe.near)."""
+"""Near-duplicate signatures and their SQLite index (newscrawl.state.near)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.dedupe import near
-from newscrawl.dedupe.near import (
+from newscrawl.state import near
+from newscrawl.state.near import (
     DEFAULT_THRESHOLD,
     SKETCH_BYTES,
     NearIndex,
@@ -73,7 +73,7 @@ def test_signature_is_compact_and_parses() -> None:
 
 def test_signature_is_stable_across_processes() -> None:
     # No salted hash(): another interpreter (another PYTHONHASHSEED) gives the same bytes.
-    code = "import sys; from newscrawl.dedupe.near import signature; sys.stdout.write(signature(sys.argv[1]).hex())"
+    code = "import sys; from newscrawl.state.near import signature; sys.stdout.write(signature(sys.argv[1]).hex())"
     out = subprocess.run([sys.executable, "-c", code, RELEASE], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"})
     assert out.stdout == signature(RELEASE).hex()

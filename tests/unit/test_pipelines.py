@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from newscrawl.families import resolve
 from newscrawl.items import Article
+from newscrawl.pages.clean import clean_article
+from newscrawl.pages.extract import extract
 from newscrawl.parsing.dates import KST
-from newscrawl.pipelines.clean import CleanPipeline, clean_article
 from newscrawl.pipelines.dedupe import DedupePipeline
 from newscrawl.pipelines.validate import ValidatePipeline, validate_article
 
@@ -45,10 +48,12 @@ def test_clean_article_merges_dateline_and_trailer_into_bylines() -> None:
     assert set(removed) >= {"dateline", "email_trailer"}
 
 
-def test_clean_pipeline_counts_rules() -> None:
+def test_extract_counts_cleaning_rules() -> None:
     crawler = get_crawler()
-    pipe = CleanPipeline.from_crawler(crawler)
-    pipe.process_item(article(body="▶ 더보기\n\n" + BODY))
+    html = ("<html><head><title>제목이 있는 기사</title></head><body><h1>제목이 있는 기사</h1>"
+            "<div id='article'><p>▶ 더보기</p>" + "".join(f"<p>{p}</p>" for p in BODY.split("\n\n")) + "</div></body></html>")
+    page = HtmlResponse(url="https://news.example.kr/a/1", body=html.encode(), encoding="utf-8")
+    extract(page, resolve(page.url), crawler.stats)
     assert crawler.stats.get_value("newscrawl/clean/promo") == 1
 
 

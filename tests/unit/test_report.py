@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scrapy.settings import Settings
 
-from newscrawl.report import default_report_uri, report_counts, versions
+from newscrawl.extensions.report import default_report_uri, report_counts, versions
 
 
 def test_default_report_goes_to_runs_under_the_output_or_the_users_feed_folder() -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.dedupe.near import signature
 from newscrawl.parsing.text import content_hash
-from newscrawl.state import (
+from newscrawl.state.near import signature
+from newscrawl.state.store import (
     DEFAULT_STATE_URI,
     Change,
     SeenStore,
@@ -201,8 +201,8 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 _WRITER = r"""
 import sys
 from datetime import UTC, datetime
-from newscrawl.dedupe.near import signature
-from newscrawl.state import open_store
+from newscrawl.state.near import signature
+from newscrawl.state.store import open_store
 
 store = open_store(sys.argv[1])
 seen = datetime(2024, 3, 1, tzinfo=UTC)

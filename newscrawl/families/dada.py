@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from parsel import Selector
 
+from newscrawl.families.base import Family
 from newscrawl.pages.article import ArticlePage
 from newscrawl.pages.section import SectionLink, SectionPage
 from newscrawl.parsing.bylines import Byline, parse_byline
@@ -23,7 +24,7 @@ from newscrawl.parsing.dates import parse_datetime, parse_labelled
 from newscrawl.parsing.text import normalize_space
 from newscrawl.parsing.urls import query_param
 
-FAMILY = "dada"
+NAME = "dada"
 ARTICLE_KEY = "idx"
 ARTICLE_PATHS = ("/news/view.php", "/m/view.php")
 #: Menu codes of real sections ('m48qmuj', 'm101sc2a'); other list.php links (best-of lists) are not sections.
@@ -49,13 +50,9 @@ def article_key(url: str) -> str | None:
     return key if key and key.isdigit() else None
 
 
-def matches_url(url: str) -> bool:
-    """Whether ``url`` looks like an article of this CMS (``/news/view.php?idx=N``)."""
-    return article_key(url) is not None
-
 
 class DadaArticlePage(ArticlePage):
-    family = FAMILY
+    family = NAME
     article_key_param = ARTICLE_KEY
 
     def is_article(self) -> bool:
@@ -147,5 +144,5 @@ class DadaSectionPage(SectionPage):
         return list(out.values())
 
 
-ArticlePageClass = DadaArticlePage
-SectionPageClass = DadaSectionPage
+FAMILY = Family(name=NAME, article_page=DadaArticlePage, article_key=article_key, key_param=ARTICLE_KEY,
+                section_page=DadaSectionPage, home_url=home_url, list_url=list_url)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from html import escape
 
-from newscrawl.demo.content import SITE_NAME, Article, DemoSite, Section
+from demo.content import SITE_NAME, Article, DemoSite, Section
 
 #: Page-number links shown at once in div.paging (one block of the real CMS).
 PAGING_BLOCK = 10

@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newscrawl.state import DEFAULT_STATE_URI
+from newscrawl.state.store import DEFAULT_STATE_URI
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ it), while no two are byte-identical.
 Each newsroom also gives the copy its own title, subtitles, reporter, photo and dateline
 (the renderers add those). Everything here is a pure function of the newsroom, so the
 copies are deterministic; *where* a copy goes (which idx) is decided by
-:class:`newscrawl.demo.content.DemoSite`. The truth labels every copy of release
+:class:`demo.content.DemoSite`. The truth labels every copy of release
 ``pr-N`` with ``release: "pr-N"`` in all three outlets.
 """
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newscrawl.demo.release_texts import HARD_NEGATIVES, RELEASES, NegativeText, ReleaseText
+from demo.release_texts import HARD_NEGATIVES, RELEASES, NegativeText, ReleaseText
 
 #: Base idx (1007..1060, so every size >= 60 has them) around which each release is published.
 RELEASE_AT: dict[str, int] = {"pr-1": 1009, "pr-2": 1017, "pr-3": 1024, "pr-4": 1031, "pr-5": 1041, "pr-6": 1056}

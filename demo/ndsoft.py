@@ -1,8 +1,8 @@
 """Second demo outlet: a deterministic synthetic 한빛일보 (fictional) on the NDSoft CMS markup.
 
-Why a second outlet: the NDSoft family (``newscrawl.sites.ndsoft``) and the charset
+Why a second outlet: the NDSoft family (``newscrawl.families.ndsoft``) and the charset
 repair need a site to crawl end to end. Its texts come from the same generator as the
-다다미디어 demo (:class:`newscrawl.demo.content.DemoSite`, another seed, so the bodies
+다다미디어 demo (:class:`demo.content.DemoSite`, another seed, so the bodies
 differ); this module maps them onto NDSoft's conventions and states the truth:
 
 * article key ``idxno`` = demo idx + :data:`IDXNO_OFFSET` (21001 ...); sections ``S1N1``..``S1N4``;
@@ -15,7 +15,7 @@ differ); this module maps them onto NDSoft's conventions and states the truth:
   ``<meta charset="euc-kr">`` with no charset in the HTTP header (needs the charset repair);
 * the special articles of the base demo carry over: deleted, no 수정, too short, no 입력
   (rejected: this page has no ``article:published_time`` meta either), re-post, cross-listed;
-* so do the shared press releases, in 한빛일보's own edit (:mod:`newscrawl.demo.releases`):
+* so do the shared press releases, in 한빛일보's own edit (:mod:`demo.releases`):
   the base generator runs with the 한빛일보 masthead (:data:`TEXTS`) for that;
 * and so do the epochs (``epoch=e``): the base site's new, edited and deleted articles, as idxnos
   (an edit's 수정 time shows to the minute; list pages show only the 입력 time).
@@ -29,8 +29,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from newscrawl.demo import content
-from newscrawl.demo.content import Article, DemoSite, Masthead, Reporter, Section
+from demo import content
+from demo.content import Article, DemoSite, Masthead, Reporter, Section
 from newscrawl.parsing.text import content_hash, normalize_body, normalize_space
 
 OUTLET = "ndsoft"

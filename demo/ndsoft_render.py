@@ -3,14 +3,14 @@
 Class names follow ``../shared/docs/SITES.md`` §2 so the family's real selectors run;
 where the notes say nothing (2017 breadcrumb, image table, reporter box inside the body,
 2017 subtitle class, list markup details) the markup is our assumption, the same one
-``newscrawl.sites.ndsoft`` documents. Pages are returned as ``str``; the server encodes
+``newscrawl.families.ndsoft`` documents. Pages are returned as ``str``; the server encodes
 them (CP949 with numeric character references for what CP949 lacks, like the real CMS).
 """
 
 from __future__ import annotations
 
-from newscrawl.demo.ndsoft import SECTIONS, SITE_NAME, NdArticle, NdsoftDemoSite, email
-from newscrawl.demo.render import _a, _snippet, _t
+from demo.ndsoft import SECTIONS, SITE_NAME, NdArticle, NdsoftDemoSite, email
+from demo.render import _a, _snippet, _t
 from newscrawl.parsing.text import normalize_space
 
 PAGING_BLOCK = 10

@@ -30,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 from parsel import Selector
 
+from newscrawl.families.base import Family
 from newscrawl.pages.article import ArticlePage
 from newscrawl.pages.section import SectionLink, SectionPage
 from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline
@@ -38,7 +39,7 @@ from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.text import normalize_space
 from newscrawl.parsing.urls import canonical_url, query_param
 
-FAMILY = "ndsoft"
+NAME = "ndsoft"
 ARTICLE_KEY = "idxno"
 ARTICLE_PATH = "/news/articleView.html"
 LIST_PATH = "/news/articleList.html"
@@ -97,10 +98,6 @@ def article_key(url: str) -> str | None:
     return None
 
 
-def matches_url(url: str) -> bool:
-    """Whether ``url`` looks like an article of this CMS."""
-    return article_key(url) is not None
-
 
 def _first(sel: Selector, selectors: tuple[str, ...]) -> Any:
     for css in selectors:
@@ -115,7 +112,7 @@ def _visible_text(node: Selector) -> str:
 
 
 class NdsoftArticlePage(ArticlePage):
-    family = FAMILY
+    family = NAME
     article_key_param = ARTICLE_KEY
 
     def skin(self) -> str | None:
@@ -274,5 +271,5 @@ class NdsoftSectionPage(SectionPage):
         return list(out.values())
 
 
-ArticlePageClass = NdsoftArticlePage
-SectionPageClass = NdsoftSectionPage
+FAMILY = Family(name=NAME, article_page=NdsoftArticlePage, article_key=article_key, key_param=ARTICLE_KEY,
+                section_page=NdsoftSectionPage, home_url=home_url, list_url=list_url)

@@ -4,13 +4,13 @@ One server serves one outlet. The 다다미디어 outlets (:class:`DemoHandler`:
 누리신문) mirror that CMS (``/news/list.php``, ``/news/view.php``, ``/m/view.php``); the NDSoft outlet
 (:class:`NdsoftHandler`) serves ``/news/articleList.html``, ``/news/articleView.html`` and
 the legacy ``/?mod=news&act=articleView&idxno=N`` in CP949 bytes labelled ``euc-kr``
-(one page mislabelled on purpose, see ``newscrawl.demo.ndsoft``). Both have
+(one page mislabelled on purpose, see ``demo.ndsoft``). Both have
 ``/robots.txt``, tiny JPEGs and ``/__demo/stats``, a JSON request counter per kind of path
 so tests can assert how much a crawl fetched (``/__demo/stats?reset=1`` zeroes it;
 stats requests are not counted).
 
 ``/__demo/advance`` (GET or POST, not counted either) moves the live site to its next
-epoch (see :mod:`newscrawl.demo.content`) and answers ``{"epoch": n, "new": [...],
+epoch (see :mod:`demo.content`) and answers ``{"epoch": n, "new": [...],
 "edited": [...], "deleted": [...]}`` (article ids), so a test can run consecutive crawls
 over an evolving site against one server.
 """
@@ -28,9 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from newscrawl.demo import ndsoft, ndsoft_render, render
-from newscrawl.demo.content import DemoSite
-from newscrawl.demo.ndsoft import NdsoftDemoSite
+from demo import ndsoft, ndsoft_render, render
+from demo.content import DemoSite
+from demo.ndsoft import NdsoftDemoSite
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\n"
 #: Path kinds counted by /__demo/stats.

@@ -7,10 +7,10 @@ per-section id lists are built up front (ints, ~0.1 s for 100,000 articles), whi
 keeps start-up fast and every request O(page).
 
 Who publishes is a :class:`Masthead` (name, slug, menu codes, idx range, reporters):
-뉴스21 통신 is the default, 누리신문 (``newscrawl.demo.nuri``) another one, and the
+뉴스21 통신 is the default, 누리신문 (``demo.nuri``) another one, and the
 NDSoft outlet draws its texts from a :class:`DemoSite` with the 한빛일보 masthead. A
 few fixed slots per outlet carry the shared press releases and their hard negatives
-(:mod:`newscrawl.demo.releases`) instead of a random article.
+(:mod:`demo.releases`) instead of a random article.
 
 The *truth* (:meth:`DemoSite.truth`) states what a perfect crawler must export for
 each article, so end-to-end tests can score the crawler field by field; ``release``
@@ -39,8 +39,8 @@ from functools import lru_cache
 from random import Random
 from typing import Any, TypedDict
 
-from newscrawl.demo import releases, texts
-from newscrawl.demo.releases import Story
+from demo import releases, texts
+from demo.releases import Story
 from newscrawl.parsing.text import content_hash, normalize_body, normalize_space
 
 KST = timezone(timedelta(hours=9))

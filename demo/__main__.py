@@ -19,8 +19,8 @@ import sys
 import threading
 from types import FrameType
 
-from newscrawl.demo.outlets import DEFAULT_OUTLET, OUTLETS
-from newscrawl.demo.server import make_server
+from demo.outlets import DEFAULT_OUTLET, OUTLETS
+from demo.server import make_server
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8021"
 
@@ -39,7 +39,7 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m newscrawl.demo",
+        prog="python -m demo",
         description="Deterministic offline news sites: 뉴스21 통신 and 누리신문 (다다미디어 CMS markup), "
                     "한빛일보 (NDSoft).",
     )
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _site_args(serve)
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
-    # Parsed by newscrawl.demo.run itself (main() hands it the remaining arguments); listed here for --help.
+    # Parsed by demo.run itself (main() hands it the remaining arguments); listed here for --help.
     sub.add_parser("run", add_help=False, help="serve, crawl with scrapy and compare the feeds with the truth "
                    "(see: run --help)")
 
@@ -97,8 +97,8 @@ def cmd_truth(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["run"]:  # `make demo`: owned by newscrawl.demo.run, which has its own options
-        from newscrawl.demo import run
+    if argv[:1] == ["run"]:  # `make demo`: owned by demo.run, which has its own options
+        from demo import run
 
         return run.main(argv[1:])
     args = build_parser().parse_args(argv)

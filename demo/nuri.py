@@ -6,8 +6,8 @@ pair of papers running the same press release, and a second 다다미디어 outl
 
     scrapy crawl dada -a base_url=http://127.0.0.1:PORT -a slug=nurinews -a name=누리신문
 
-Same generator and renderer as 뉴스21 통신 (:class:`newscrawl.demo.content.DemoSite`,
-:mod:`newscrawl.demo.render`), another masthead: its own name, menu codes (``m201sc3k``
+Same generator and renderer as 뉴스21 통신 (:class:`demo.content.DemoSite`,
+:mod:`demo.render`), another masthead: its own name, menu codes (``m201sc3k``
 사회, ``m202ec4p`` 경제, ``m203cu5t`` 문화·관광, ``m204rg6w`` 지역), idx range (31001 ...),
 reporters (``@nurinews.example``) and text seed (seed + :data:`SEED_OFFSET`, so the bodies
 differ from both other outlets). The special articles sit at the same places relative to
@@ -17,8 +17,8 @@ of 31038, every 7th cross-listed), and it runs the shared press releases in its 
 
 from __future__ import annotations
 
-from newscrawl.demo import texts
-from newscrawl.demo.content import DemoSite, Masthead, Reporter, Section
+from demo import texts
+from demo.content import DemoSite, Masthead, Reporter, Section
 
 OUTLET = "nurinews"
 SITE = "nurinews"

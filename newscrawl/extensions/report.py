@@ -6,7 +6,7 @@
 check failed), ``counts`` (requests, responses by status, download exceptions, list and
 article pages, exported, rejected by reason, duplicates by kind, near duplicates, known
 before this run, not-article pages, ...), ``coverage`` (per site: items and the share of
-them with each field), ``health`` (every check of :mod:`newscrawl.health` with status,
+them with each field), ``health`` (every check of :mod:`newscrawl.extensions.health` with status,
 value and limit), ``versions`` (newscrawl, scrapy, python, lxml, trafilatura, ...) and
 ``settings`` (state URI and lock, since/until/full, limits, feeds).
 
@@ -39,11 +39,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.extensions import summary_counts
-from newscrawl.feeds import CMDLINE_PRIORITY, uri_params
-from newscrawl.health import EXIT_OK, Thresholds, check_health, coverage_for, exit_status
-from newscrawl.lock import lock_path
-from newscrawl.state import DEFAULT_STATE_URI
+from newscrawl.extensions.health import EXIT_OK, Thresholds, check_health, coverage_for, exit_status
+from newscrawl.extensions.summary import summary_counts
+from newscrawl.output.feeds import CMDLINE_PRIORITY, uri_params
+from newscrawl.state.lock import lock_path
+from newscrawl.state.store import DEFAULT_STATE_URI
 
 logger = logging.getLogger(__name__)
 

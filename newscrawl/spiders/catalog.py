@@ -1,7 +1,7 @@
 """Spider classes made from data: one per catalog outlet, one per site family.
 
 Scrapy's spider loader finds spider classes among a module's attributes, so each
-catalog entry (``newscrawl/sites/catalog.toml``) becomes a ``NewsSpider`` subclass
+catalog entry (``newscrawl/catalog.toml``) becomes a ``NewsSpider`` subclass
 here and ``scrapy list`` shows it.
 
 Each crawlable family (one with a section page class) also gets a spider named after
@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from newscrawl.catalog import Outlet, load_catalog
+from newscrawl.families import FAMILIES, check_catalog
 from newscrawl.parsing.urls import host_of
-from newscrawl.sites import FAMILIES, SiteConfig, family_module, load_catalog
 from newscrawl.spiders.base import NewsSpider, check_base_url
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
@@ -43,7 +44,7 @@ class FamilySpider(NewsSpider):
         self._arg_site_name = name
         super().__init__(*args, **kwargs)
 
-    def configure_site(self, base_url: str | None) -> SiteConfig:
+    def configure_site(self, base_url: str | None) -> Outlet:
         if not base_url:
             raise ValueError(f"the {self.name!r} spider crawls an outlet that is not in the catalog and needs its "
                              f"address: scrapy crawl {self.name} -a base_url=https://www.example.co.kr "
@@ -53,7 +54,7 @@ class FamilySpider(NewsSpider):
         slug = (self._arg_slug or host).strip()
         if not _SLUG_RE.match(slug):
             raise ValueError(f"slug={slug!r} must be lowercase letters, digits, '.', '_' or '-'")
-        return SiteConfig(slug=slug, name=(self._arg_site_name or "").strip() or slug, family=self.family_name,
+        return Outlet(slug=slug, name=(self._arg_site_name or "").strip() or slug, family=self.family_name,
                           base_url=base_url, domains=(host,))
 
 
@@ -63,11 +64,11 @@ def _make_family(family: str) -> type[NewsSpider]:
                  "__doc__": f"Any outlet on the {family} CMS: -a base_url=URL [-a slug=...] [-a name=...]."})
 
 
-for _slug in load_catalog():
+for _slug in check_catalog(load_catalog()):
     globals()[f"spider_{_slug}"] = _make(_slug)
 
-for _family in FAMILIES:
-    if getattr(family_module(_family), "SectionPageClass", None) is None:
+for _family, _spec in FAMILIES.items():
+    if not _spec.crawlable:
         continue  # no list pages to walk (the generic extractor): nothing to crawl from a home page
     if _family in load_catalog():
         raise RuntimeError(f"catalog outlet {_family!r} has the name of a family spider; rename the outlet")

@@ -1,11 +1,11 @@
 """Korean sentence templates for the demo outlet (all invented; no real article is quoted).
 
-Kept apart from :mod:`newscrawl.demo.content` so the generator logic stays readable.
-Placeholders are filled by :func:`newscrawl.demo.content.fill`: ``{key}`` inserts a
+Kept apart from :mod:`demo.content` so the generator logic stays readable.
+Placeholders are filled by :func:`demo.content.fill`: ``{key}`` inserts a
 value, ``{key|은는}`` also appends the particle that fits the value's last syllable.
 Keys: city, stem (city without 시/군), gov (시/군), head (시장/군수), mayor, dept,
 day, next_year, budget, budget_big, count, n_small, pct, outlet (the publishing paper).
-The shared press releases are in :mod:`newscrawl.demo.release_texts`.
+The shared press releases are in :mod:`demo.release_texts`.
 
 Two layers: the short stock lists (:data:`TOPICS`, :data:`GENERIC_SENTENCES`,
 :data:`QUOTE_FORMS`; also read by ``scripts/bench_*.py``) and the article grammar

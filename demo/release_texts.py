@@ -1,7 +1,7 @@
 """Texts of the demo press releases and of their hard negatives (all invented; no real article is used).
 
-Kept apart from :mod:`newscrawl.demo.releases` (which places and edits them) for the same
-reason :mod:`newscrawl.demo.texts` is kept apart from the generator: the logic stays
+Kept apart from :mod:`demo.releases` (which places and edits them) for the same
+reason :mod:`demo.texts` is kept apart from the generator: the logic stays
 readable. ``{day}`` is the only placeholder (day of the month of the release, or of the
 hard negative's own publication).
 

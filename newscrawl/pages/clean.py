@@ -1,11 +1,11 @@
-"""CleanPipeline: Unicode and whitespace normalised, boilerplate out of the body, reporters parsed.
+"""Cleaning, the last step of extraction: Unicode and whitespace normalised, boilerplate out
+of the body, reporters parsed.
 
 The rules live in ``newscrawl.parsing.text`` (``BOILERPLATE_RULES``) and
 ``newscrawl.parsing.bylines``; :func:`clean_article` applies them to any item through
-``ItemAdapter`` and is also used by ``scrapy extract`` and the page tests, so a saved
-page and a crawled page come out the same.
-
-Stats: ``newscrawl/clean/<rule>`` for every rule that fired (dateline, copyright, related, ...).
+``ItemAdapter``. :func:`newscrawl.pages.extract.extract` runs it on every page, which counts
+``newscrawl/clean/<rule>`` for every rule that fired (dateline, copyright, related, ...).
+Cleaning is idempotent (a property test holds it so).
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
 
 from newscrawl.parsing.bylines import Byline, merge_bylines
 from newscrawl.parsing.text import clean_paragraphs, content_hash, normalize_space
@@ -80,17 +78,3 @@ def clean_article(item: Any) -> list[str]:
     adapter["images"] = images
     adapter["content_hash"] = content_hash(adapter["body"]) if adapter.get("body") else None
     return removed
-
-
-class CleanPipeline:
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
-        return cls(crawler.stats)
-
-    def process_item(self, item: Any) -> Any:
-        for rule in clean_article(item):
-            self.stats.inc_value(f"newscrawl/clean/{rule}")
-        return item

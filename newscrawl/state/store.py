@@ -36,7 +36,7 @@ per article on disk in all, indexes and near-duplicate index included):
 * ``first_seen``, ``last_seen``, ``published``, ``modified``: Unix seconds (UTC);
 * ``revision``: 1 on first sight, +1 each time the content hash changes (the row keeps
   the latest ``content_hash``);
-* ``sketch``: the 32-byte near-duplicate sketch (:mod:`newscrawl.dedupe.near`).
+* ``sketch``: the 32-byte near-duplicate sketch (:mod:`newscrawl.state.near`).
 
 ``near_anchor``: 3 anchor rows per article, the rest of the near-duplicate index.
 ``site``: the ``article_id`` prefixes. ``PRAGMA user_version`` = schema version.
@@ -61,7 +61,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
-from newscrawl.dedupe.near import DEFAULT_THRESHOLD, NearIndex, Signature
+from newscrawl.state.near import DEFAULT_THRESHOLD, NearIndex, Signature
 
 DEFAULT_STATE_URI = "sqlite:///.newscrawl/state.sqlite"
 
@@ -344,7 +344,7 @@ class SQLiteSeenStore:
 
         New: first_seen = last_seen = ``seen_at`` (default now), revision 1. Seen: last_seen
         moves forward; given values replace stored ones; a different ``content_hash`` counts
-        a revision. ``signature`` (:func:`newscrawl.dedupe.near.signature` of the body) files
+        a revision. ``signature`` (:func:`newscrawl.state.near.signature` of the body) files
         the article in the near-duplicate index when it is new or its content changed.
         ``cluster_id`` (a key, usually from :meth:`near_duplicates`) sets its cluster.
         """

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newscrawl.demo.content import DemoSite
-from newscrawl.demo.ndsoft import NdsoftDemoSite
-from newscrawl.demo.nuri import NuriDemoSite
+from demo.content import DemoSite
+from demo.ndsoft import NdsoftDemoSite
+from demo.nuri import NuriDemoSite
 
 DemoSiteLike = DemoSite | NdsoftDemoSite
 

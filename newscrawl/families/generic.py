@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import hashlib
 
+from newscrawl.families.base import Family
 from newscrawl.pages.article import ArticlePage
 
-FAMILY = "generic"
+NAME = "generic"
 
 
-def matches_url(url: str) -> bool:
-    return True
+def article_key(url: str) -> str | None:
+    """No URL pattern is known: the key comes from the page (a hash of its canonical URL)."""
+    return None
 
 
 class GenericArticlePage(ArticlePage):
-    family = FAMILY
+    family = NAME
 
     def key(self) -> str | None:
         # No known article key: a short hash of the canonical URL is stable across runs.
         return hashlib.sha1(self.canonical().encode("utf-8")).hexdigest()[:16]
 
 
-ArticlePageClass = GenericArticlePage
-SectionPageClass = None
+
+
+FAMILY = Family(name=NAME, article_page=GenericArticlePage, article_key=article_key)

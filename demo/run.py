@@ -25,9 +25,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from newscrawl.demo.outlets import OUTLETS, DemoOutlet
+from demo.outlets import OUTLETS, DemoOutlet
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: The demo's state store, shared by its outlets and kept between `make demo` runs.
 STATE_FILE = "state.sqlite"
 SERVE_LINE = re.compile(r"demo serving (http://\S+)")
@@ -38,8 +38,8 @@ COMPARED_FIELDS = ("canonical_url", "article_id", "site", "site_name", "section"
 
 
 def start_server(size: int, seed: int | None = None, outlet: str = "dada") -> tuple[subprocess.Popen[str], str]:
-    """Start ``python -m newscrawl.demo serve --port 0 [--outlet X]`` and return (process, base_url)."""
-    cmd = [sys.executable, "-m", "newscrawl.demo", "serve", "--port", "0", "--size", str(size)]
+    """Start ``python -m demo serve --port 0 [--outlet X]`` and return (process, base_url)."""
+    cmd = [sys.executable, "-m", "demo", "serve", "--port", "0", "--size", str(size)]
     if seed is not None:
         cmd += ["--seed", str(seed)]
     if outlet != "dada":
@@ -97,7 +97,7 @@ def known_ids(state: Path) -> set[str]:
     """Article ids a state file already holds (empty when there is none yet)."""
     if not state.exists():
         return set()
-    from newscrawl.state import open_store
+    from newscrawl.state.store import open_store
 
     store = open_store(f"sqlite:///{state.resolve()}")
     try:
@@ -296,7 +296,7 @@ def release_summary(truths: list[list[dict]], items: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newscrawl.demo run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demo run", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("output/demo"), help="folder for the feeds")
     parser.add_argument("--size", type=int, default=80, help="number of articles per demo outlet (default 80)")
     parser.add_argument("--outlet", action="append", choices=sorted(OUTLETS),

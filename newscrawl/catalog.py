@@ -1,0 +1,76 @@
+"""The outlet catalog: ``catalog.toml`` read into :class:`Outlet` records.
+
+An *outlet* is data: name, CMS family, base URL, domains, sections. Adding an outlet on
+a known CMS is one ``[outlets.<slug>]`` entry in ``newscrawl/catalog.toml``, not code.
+This module is a leaf (attrs and the standard library only): families, pages, spiders
+and pipelines all read it; that the family names exist is checked by
+:func:`newscrawl.families.check_catalog`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+CATALOG_PATH = Path(__file__).with_name("catalog.toml")
+_KEYS = frozenset({"name", "family", "base_url", "domains", "sections", "charset", "language"})
+
+
+@attrs.frozen
+class Outlet:
+    """One outlet: what a spider and the page objects need to know about it."""
+
+    slug: str
+    name: str
+    family: str
+    base_url: str
+    domains: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    charset: str = "utf-8"
+    language: str = "ko"
+
+    def with_base_url(self, base_url: str) -> Outlet:
+        """The same outlet served from another address (a local demo copy or a mirror)."""
+        host = urlsplit(base_url).hostname or ""
+        return attrs.evolve(self, base_url=base_url.rstrip("/"), domains=(*self.domains, host))
+
+    @property
+    def in_catalog(self) -> bool:
+        """Outlets resolved from a URL alone are named after their host until the page says better."""
+        return self.name != self.slug
+
+
+class CatalogError(ValueError):
+    """The catalog file is malformed: raised with the outlet and field at fault."""
+
+
+def _outlet(slug: str, data: dict[str, Any]) -> Outlet:
+    missing = [k for k in ("name", "family", "base_url") if not data.get(k)]
+    if missing:
+        raise CatalogError(f"catalog outlet {slug!r}: missing {', '.join(missing)}")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise CatalogError(f"catalog outlet {slug!r}: unknown keys {sorted(unknown)}")
+    return Outlet(
+        slug=slug,
+        name=data["name"],
+        family=data["family"],
+        base_url=data["base_url"].rstrip("/"),
+        domains=tuple(data.get("domains", ())),
+        sections=tuple(data.get("sections", ())),
+        charset=data.get("charset", "utf-8"),
+        language=data.get("language", "ko"),
+    )
+
+
+@cache
+def load_catalog(path: Path = CATALOG_PATH) -> dict[str, Outlet]:
+    """Every outlet of the catalog file, by slug."""
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    return {slug: _outlet(slug, data) for slug, data in raw.get("outlets", {}).items()}

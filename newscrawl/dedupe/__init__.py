@@ -1,1 +1,0 @@
-"""Deduplication beyond exact hashes: near-duplicate signatures and their index (:mod:`.near`)."""

@@ -1,0 +1,44 @@
+"""The CMS-family contract, as one typed record.
+
+A family is a CMS (다다미디어, NDSoft, ...): how its URLs look, what the article key is,
+and which page classes read its article and list pages. Each family module ends with one
+``FAMILY = Family(...)``; :data:`newscrawl.families.FAMILIES` lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from newscrawl.pages.article import ArticlePage
+from newscrawl.pages.section import SectionPage
+
+
+@attrs.frozen
+class Family:
+    """One CMS family."""
+
+    #: Registry key, the catalog's ``family = "..."`` and (for crawlable families) a spider name.
+    name: str
+    #: Reads one article page of this CMS (a subclass of :class:`ArticlePage`).
+    article_page: type[ArticlePage]
+    #: The article key of a URL of this CMS, or None when the URL is not one of its articles.
+    article_key: Callable[[str], str | None]
+    #: Query parameter that holds the article key (kept by URL canonicalisation), if any.
+    key_param: str | None = None
+    #: Reads one section list page; None for families without lists (nothing to crawl).
+    section_page: type[SectionPage] | None = None
+    #: ``home_url(base_url)``: the page whose menu lists the sections.
+    home_url: Callable[[str], str] | None = None
+    #: ``list_url(base_url, section_code, page)``: one page of a section list.
+    list_url: Callable[[str, str, int], str] | None = None
+
+    def matches_url(self, url: str) -> bool:
+        """Whether ``url`` looks like an article of this CMS."""
+        return self.article_key(url) is not None
+
+    @property
+    def crawlable(self) -> bool:
+        """Whether outlets of this family can be crawled section by section."""
+        return self.section_page is not None and self.home_url is not None and self.list_url is not None
