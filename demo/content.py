@@ -40,8 +40,8 @@ from random import Random
 from typing import Any, TypedDict
 
 from demo import releases, texts
+from demo.normalize import content_hash, normalize_body, normalize_space
 from demo.releases import Story
-from newscrawl.parsing.text import content_hash, normalize_body, normalize_space
 
 KST = timezone(timedelta(hours=9))
 SITE = "news21tongsin"

@@ -31,7 +31,7 @@ from typing import Any
 
 from demo import content
 from demo.content import Article, DemoSite, Masthead, Reporter, Section
-from newscrawl.parsing.text import content_hash, normalize_body, normalize_space
+from demo.normalize import content_hash, normalize_body, normalize_space
 
 OUTLET = "ndsoft"
 SITE = "hanbitilbo"

@@ -10,8 +10,8 @@ them (CP949 with numeric character references for what CP949 lacks, like the rea
 from __future__ import annotations
 
 from demo.ndsoft import SECTIONS, SITE_NAME, NdArticle, NdsoftDemoSite, email
+from demo.normalize import normalize_space
 from demo.render import _a, _snippet, _t
-from newscrawl.parsing.text import normalize_space
 
 PAGING_BLOCK = 10
 

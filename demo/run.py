@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -94,16 +95,28 @@ def outlet_crawl_command(outlet: DemoOutlet, base_url: str, out: Path, extra: li
 
 
 def known_ids(state: Path) -> set[str]:
-    """Article ids a state file already holds (empty when there is none yet)."""
+    """Article ids a state file already holds (empty when there is none yet).
+
+    Read with plain ``sqlite3`` from the documented layout (``newscrawl/state/store.py``:
+    ``article.site`` numbers the ``site.prefix`` before the last ``:``, 0 = none;
+    ``article.local`` is the part after it, ``local_text`` when it is not decimal) rather
+    than through ``newscrawl.state``, whose near-duplicate index imports the crawler's
+    text code that the demo must stay independent of. Only read, but opened read-write
+    (never created): the last connection to close removes SQLite's ``-wal``/``-shm`` files,
+    which a read-only one would leave behind in the output folder.
+    """
     if not state.exists():
         return set()
-    from newscrawl.state.store import open_store
-
-    store = open_store(f"sqlite:///{state.resolve()}")
+    conn = sqlite3.connect(f"{state.resolve().as_uri()}?mode=rw", uri=True)
     try:
-        return {record.article_id for record in store}
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"article", "site"} <= tables:  # a file no crawl has written to yet
+            return set()
+        rows = conn.execute("SELECT coalesce(s.prefix || ':', '') || coalesce(a.local_text, a.local) "
+                            "FROM article a LEFT JOIN site s ON s.id = a.site AND a.site != 0")
+        return {article_id for (article_id,) in rows}
     finally:
-        store.close()
+        conn.close()
 
 
 def check_clusters(items: list[dict], truths: list[list[dict]]) -> list[str]:
