@@ -12,7 +12,8 @@ COMMANDS_MODULE = "newscrawl.commands"
 # --- Politeness (real web) ---------------------------------------------------------------
 #: Where site owners can read what this crawler is and how to reach its operator.
 NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
-USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT_URL})"
+# USER_AGENT is "newscrawl/0.1 (+NEWSCRAWL_CONTACT_URL)", built at crawl time (newscrawl.addons), so
+# -s NEWSCRAWL_CONTACT_URL=... works; setting USER_AGENT yourself (here or with -s) replaces it.
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -33,9 +34,10 @@ ITEM_PIPELINES = {
 }
 FEED_EXPORT_ENCODING = "utf-8"  # without it JSON escapes Korean as \uXXXX
 FEED_EXPORTERS = {"csv": "newscrawl.output.exporters.CsvArticleExporter"}
+FEED_STORAGES = {"file": "newscrawl.output.storage.FileFeedStorage"}  # flushable before each state commit
 FEED_URI_PARAMS = "newscrawl.output.feeds.uri_params"  # adds %(site)s and %(date)s
 # Default partitioned feeds output/<site>/<YYYY-MM-DD>.jsonl (.csv) unless -o/-O is given.
-ADDONS = {"newscrawl.output.feeds.DefaultFeedsAddon": 100}
+ADDONS = {"newscrawl.output.feeds.DefaultFeedsAddon": 100, "newscrawl.addons.UserAgentAddon": 110}
 EXTENSIONS = {
     "newscrawl.extensions.summary.CrawlSummary": 500,
     "newscrawl.extensions.health.HealthMonitor": 510,  # end-of-crawl checks; `scrapy crawl` exits 3 when one fails
@@ -50,9 +52,14 @@ NEWSCRAWL_MAX_PAGES = 0  # list pages per section, 0 = no limit
 NEWSCRAWL_MAX_ARTICLES = 0  # article pages the `articles` spider requests, 0 = no limit
 NEWSCRAWL_SINCE = None  # YYYY-MM-DD or ISO datetime; Korea time when no offset
 NEWSCRAWL_UNTIL = None  # the same; a bare date means the end of that day
+NEWSCRAWL_FULL = False  # the default of the `full` spider argument: ignore the state, export everything
 NEWSCRAWL_REVISIT_HOURS = 0  # re-fetch known articles this recent (lists that show no edit time); 0 = off
 NEWSCRAWL_REQUIRED_FIELDS = ["url", "title", "body", "published_at"]
 NEWSCRAWL_MIN_BODY_CHARS = 50
+NEWSCRAWL_MAX_BODY_CHARS = 200_000  # longer: a whole page dumped as "body"
+NEWSCRAWL_MIN_TITLE_CHARS = 4
+NEWSCRAWL_MAX_TITLE_CHARS = 300
+NEWSCRAWL_FUTURE_TOLERANCE = 3600  # seconds a time may lie in the future (clock skew)
 NEWSCRAWL_FEEDS_ENABLED = True
 NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_CSV = False

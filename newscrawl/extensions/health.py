@@ -24,7 +24,7 @@ Settings:
 ``NEWSCRAWL_HEALTH_ENABLED``              run the checks (default true)
 ``NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE``  default 0.2
 ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE``      default 0.2
-``NEWSCRAWL_HEALTH_MIN_COVERAGE``         dict field -> floor, merged into :data:`DEFAULT_MIN_COVERAGE`
+``NEWSCRAWL_HEALTH_MIN_COVERAGE``         dict field -> floor, merged into the project default (``newscrawl/settings.py``)
                                           (``-s NEWSCRAWL_HEALTH_MIN_COVERAGE='{"authors": 0.8}'``;
                                           a floor of ``null`` drops that field's check)
 ``NEWSCRAWL_HEALTH_MIN_ITEMS``            items needed before rates and coverage are judged (default 5)
@@ -42,6 +42,9 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+
+from newscrawl.config import project_settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +53,6 @@ EXIT_HEALTH = 3
 #: Exit status when all is well.
 EXIT_OK = 0
 
-DEFAULT_MIN_COVERAGE: dict[str, float] = {"title": 0.99, "published_at": 0.99, "body": 0.99, "authors": 0.5}
 #: Fields whose coverage is always counted (and reported), whether or not they have a floor.
 COVERAGE_FIELDS: tuple[str, ...] = ("title", "published_at", "authors", "body")
 
@@ -59,23 +61,29 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 @attrs.frozen
 class Thresholds:
-    """Limits of the checks (from settings; the defaults are the documented ones)."""
+    """Limits of the checks, read from the settings (their defaults live in ``newscrawl/settings.py``)."""
 
-    max_http_error_rate: float = 0.2
-    max_reject_rate: float = 0.2
-    min_coverage: Mapping[str, float] = attrs.field(factory=lambda: dict(DEFAULT_MIN_COVERAGE))
-    min_items: int = 5
+    max_http_error_rate: float
+    max_reject_rate: float
+    min_coverage: Mapping[str, float]
+    min_items: int
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Thresholds:
-        coverage: dict[str, Any] = dict(DEFAULT_MIN_COVERAGE)
-        coverage.update(settings.getdict("NEWSCRAWL_HEALTH_MIN_COVERAGE") or {})
+    def from_settings(cls, settings: BaseSettings) -> Thresholds:
+        # A partial NEWSCRAWL_HEALTH_MIN_COVERAGE changes only the floors it names.
+        coverage: dict[str, Any] = dict(project_settings().getdict("NEWSCRAWL_HEALTH_MIN_COVERAGE"))
+        coverage.update(settings.getdict("NEWSCRAWL_HEALTH_MIN_COVERAGE"))
         return cls(
-            max_http_error_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE", 0.2),
-            max_reject_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_REJECT_RATE", 0.2),
+            max_http_error_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE"),
+            max_reject_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_REJECT_RATE"),
             min_coverage={k: float(v) for k, v in coverage.items() if v is not None},
-            min_items=settings.getint("NEWSCRAWL_HEALTH_MIN_ITEMS", 5),
+            min_items=settings.getint("NEWSCRAWL_HEALTH_MIN_ITEMS"),
         )
+
+    @classmethod
+    def defaults(cls) -> Thresholds:
+        """The thresholds of a crawl with the project's default settings."""
+        return cls.from_settings(project_settings())
 
 
 def _present(value: Any) -> bool:
@@ -147,7 +155,7 @@ def http_errors(stats: Mapping[str, Any]) -> tuple[int, int]:
 def check_health(stats: Mapping[str, Any], coverage: Coverage, reason: str | None,
                  thresholds: Thresholds | None = None) -> list[Check]:
     """Every check (passed, failed or skipped) for a crawl's final ``stats``, ``coverage`` and finish ``reason``."""
-    t = thresholds or Thresholds()
+    t = thresholds or Thresholds.defaults()
     checks: list[Check] = []
     reason = reason or str(stats.get("finish_reason") or "")
     ok = reason == "finished"
@@ -228,7 +236,7 @@ class HealthMonitor:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HealthMonitor:
-        if not crawler.settings.getbool("NEWSCRAWL_HEALTH_ENABLED", True):
+        if not crawler.settings.getbool("NEWSCRAWL_HEALTH_ENABLED"):
             raise NotConfigured
         ext = cls(crawler)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)

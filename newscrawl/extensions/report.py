@@ -43,7 +43,6 @@ from newscrawl.extensions.health import EXIT_OK, Thresholds, check_health, cover
 from newscrawl.extensions.summary import summary_counts
 from newscrawl.output.feeds import CMDLINE_PRIORITY, uri_params
 from newscrawl.state.lock import lock_path
-from newscrawl.state.store import DEFAULT_STATE_URI
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +141,7 @@ def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
 
 def default_report_uri(settings: Any) -> str:
     """``<output>/runs/%(site)s/%(time)s.json``: see the module docstring for ``<output>``."""
-    out = (settings.get("NEWSCRAWL_OUTPUT_DIR") or "output").rstrip("/")
+    out = str(settings["NEWSCRAWL_OUTPUT_DIR"]).rstrip("/")
     if (settings.getpriority("FEEDS") or 0) >= CMDLINE_PRIORITY:
         for uri in settings.getdict("FEEDS"):
             uri = str(uri)
@@ -205,12 +204,12 @@ class RunReport:
         stats = crawler.stats.get_stats()
         finished = datetime.now(UTC)
         started = self.started_at or stats.get("start_time") or finished
-        health_on = settings.getbool("NEWSCRAWL_HEALTH_ENABLED", True)
+        health_on = settings.getbool("NEWSCRAWL_HEALTH_ENABLED")
         thresholds = Thresholds.from_settings(settings)
         checks = check_health(stats, self.coverage, reason, thresholds) if health_on else []
         site = uri_params({}, spider)["site"]
-        state_uri = settings.get("NEWSCRAWL_STATE_URI") or DEFAULT_STATE_URI
-        lock = lock_path(state_uri) if settings.getbool("NEWSCRAWL_LOCK_ENABLED", True) else None
+        state_uri = settings["NEWSCRAWL_STATE_URI"]
+        lock = lock_path(state_uri) if settings.getbool("NEWSCRAWL_LOCK_ENABLED") else None
         return _json_value({
             "spider": getattr(spider, "name", None),
             "site": site,

@@ -41,7 +41,7 @@ class CrawlSummary:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSummary:
-        if not crawler.settings.getbool("NEWSCRAWL_SUMMARY_ENABLED", True):
+        if not crawler.settings.getbool("NEWSCRAWL_SUMMARY_ENABLED"):
             raise NotConfigured
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

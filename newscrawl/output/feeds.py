@@ -40,11 +40,11 @@ def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:
 
 
 def default_feeds(settings: BaseSettings) -> dict[str, dict[str, Any]]:
-    out = settings.get("NEWSCRAWL_OUTPUT_DIR", "output").rstrip("/")
+    out = str(settings["NEWSCRAWL_OUTPUT_DIR"]).rstrip("/")
     feeds: dict[str, dict[str, Any]] = {
         f"{out}/%(site)s/%(date)s.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": False},
     }
-    if settings.getbool("NEWSCRAWL_CSV", False):
+    if settings.getbool("NEWSCRAWL_CSV"):
         feeds[f"{out}/%(site)s/%(date)s.csv"] = {"format": "csv", "encoding": "utf-8", "overwrite": False}
     return feeds
 
@@ -53,7 +53,7 @@ class DefaultFeedsAddon:
     """Installs :func:`default_feeds` unless the command line chose its own feeds."""
 
     def update_settings(self, settings: Settings) -> None:
-        if not settings.getbool("NEWSCRAWL_FEEDS_ENABLED", True):
+        if not settings.getbool("NEWSCRAWL_FEEDS_ENABLED"):
             return
         if (settings.getpriority("FEEDS") or 0) >= CMDLINE_PRIORITY:
             return  # -o/-O (or -s FEEDS=...) given: the user's feeds only

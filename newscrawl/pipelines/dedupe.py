@@ -20,7 +20,8 @@ dropped with ``NEWSCRAWL_NEAR_DUPLICATES = "drop"``.
 Settings:
 
 ``NEWSCRAWL_STATE_URI``         the SeenStore (default ``sqlite:///.newscrawl/state.sqlite``; ``memory://``
-                                for in-run dedupe only); see :mod:`newscrawl.state`
+                                for in-run dedupe only); see :mod:`newscrawl.state.store`. The crawl opens
+                                it once (:func:`newscrawl.state.shared.crawl_store`), shared with the spider
 ``NEWSCRAWL_NEAR_DUPLICATES``   ``mark`` (default), ``drop`` or ``off``
 ``NEWSCRAWL_NEAR_THRESHOLD``    estimated Jaccard similarity of 5-character shingles that makes a
                                 near duplicate (default 0.35; measured by scripts/bench_near_duplicates.py)
@@ -52,11 +53,13 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
 from newscrawl.output.feeds import uri_params
+from newscrawl.output.storage import flush_feeds
+from newscrawl.pipelines import Duplicate, Rejected
 from newscrawl.state.near import signature
-from newscrawl.state.store import DEFAULT_STATE_URI, SeenStore, content_prefix, open_store
+from newscrawl.state.shared import crawl_store
+from newscrawl.state.store import SeenStore, content_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +79,12 @@ class DedupePipeline:
         settings = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
-        self.uri = settings.get("NEWSCRAWL_STATE_URI") or DEFAULT_STATE_URI
-        self.near_mode = (settings.get("NEWSCRAWL_NEAR_DUPLICATES") or "mark").lower()
+        self.uri = settings["NEWSCRAWL_STATE_URI"]
+        self.near_mode = str(settings["NEWSCRAWL_NEAR_DUPLICATES"]).lower()
         if self.near_mode not in NEAR_MODES:
             raise ValueError(f"NEWSCRAWL_NEAR_DUPLICATES={self.near_mode!r}: use one of {', '.join(NEAR_MODES)}")
-        self.threshold = settings.getfloat("NEWSCRAWL_NEAR_THRESHOLD", 0.35)
-        self.commit_every = max(1, settings.getint("NEWSCRAWL_STATE_COMMIT_EVERY", 50))
+        self.threshold = settings.getfloat("NEWSCRAWL_NEAR_THRESHOLD")
+        self.commit_every = max(1, settings.getint("NEWSCRAWL_STATE_COMMIT_EVERY"))
         self.store: SeenStore | None = None
         self._batch: AbstractContextManager[Any] | None = None
         self._exported = 0
@@ -93,7 +96,7 @@ class DedupePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.store = open_store(self.uri, near_threshold=self.threshold)
+        self.store = crawl_store(self.crawler)
         self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         self.crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         self._reconcile_feeds()
@@ -105,8 +108,7 @@ class DedupePipeline:
         self._commit()
         if self.store is not None:
             self.stats.set_value("newscrawl/state/articles", len(self.store))
-            self.store.close()
-            self.store = None
+            self.store = None  # closed by newscrawl.state.shared when the engine stops
 
     # -- crash safety --------------------------------------------------------------------------
     def _feed_paths(self) -> list[Path]:
@@ -163,22 +165,12 @@ class DedupePipeline:
                            "recorded them so they are not exported twice", added)
             self.stats.set_value("newscrawl/state/reconciled_from_feeds", added)
 
-    def _flush_feeds(self) -> None:
-        for extension in self.crawler.extensions.middlewares:
-            for slot in getattr(extension, "slots", []) or []:
-                file = getattr(slot, "file", None)
-                if file is not None and hasattr(file, "flush"):
-                    try:
-                        file.flush()
-                    except (OSError, ValueError):  # closed or not flushable: nothing buffered to lose
-                        pass
-
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         """Remember rejected articles too: an unchanged site must not be fetched (and rejected) again each run.
 
         A later edit shows a newer time in the list and gets the article fetched again.
         """
-        if self.store is None or not str(exception).startswith("rejected"):
+        if self.store is None or not isinstance(exception, Rejected):
             return
         adapter = ItemAdapter(item)
         key = adapter.get("article_id") or adapter.get("canonical_url") or adapter.get("url")
@@ -206,7 +198,7 @@ class DedupePipeline:
 
     def _commit(self) -> None:
         if self._batch is not None:
-            self._flush_feeds()  # the feeds first: a committed article is always in the feeds
+            flush_feeds(self.crawler)  # the feeds first: a committed article is always in the feeds
             batch, self._batch = self._batch, None
             batch.__exit__(None, None, None)
             self._exported = 0
@@ -218,8 +210,8 @@ class DedupePipeline:
         if before:
             self.stats.inc_value("newscrawl/dedupe/known_before_run")
         where = "an earlier run" if before else "this run"
-        raise DropItem(f"duplicate {kind} ({where}): {key}" + (f" repeats {earlier}" if earlier else ""),
-                       log_level="INFO" if before else "WARNING" if kind == "article_id" else "INFO")
+        raise Duplicate(kind, f"duplicate {kind} ({where}): {key}" + (f" repeats {earlier}" if earlier else ""),
+                        log_level="INFO" if before else "WARNING" if kind == "article_id" else "INFO")
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None, "DedupePipeline used before open_spider"
@@ -278,5 +270,5 @@ class DedupePipeline:
         self.run_ids.add(key)
         if cluster_key is not None and known is None and self.near_mode == "drop":
             self.stats.inc_value("newscrawl/dedupe/near_duplicate_dropped")
-            raise DropItem(f"near duplicate dropped: {key} repeats {adapter.get('duplicate_of')}", log_level="INFO")
+            raise Duplicate("near", f"near duplicate dropped: {key} repeats {adapter.get('duplicate_of')}")
         return item

@@ -38,43 +38,49 @@ import attrs
 import jsonschema
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.settings import BaseSettings
 
 from newscrawl.catalog import load_catalog
+from newscrawl.config import project_settings
 from newscrawl.output.exporters import export_dict
 from newscrawl.output.feeds import uri_params
 from newscrawl.parsing.charset import mojibake_reason
 from newscrawl.parsing.urls import host_of
+from newscrawl.pipelines import Rejected
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_REQUIRED = ("url", "title", "body", "published_at")
-
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "article.schema.json"
 
 
 @attrs.frozen
 class Limits:
-    """Validation thresholds (from settings; defaults for tests and ``scrapy extract``)."""
+    """Validation thresholds, read from the settings (their defaults live in ``newscrawl/settings.py``)."""
 
-    required: tuple[str, ...] = DEFAULT_REQUIRED
-    min_body_chars: int = 50
-    max_body_chars: int = 200_000
-    min_title_chars: int = 4
-    max_title_chars: int = 300
-    future_tolerance: timedelta = timedelta(hours=1)
+    required: tuple[str, ...]
+    min_body_chars: int
+    max_body_chars: int
+    min_title_chars: int
+    max_title_chars: int
+    future_tolerance: timedelta
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Limits:
+    def from_settings(cls, settings: BaseSettings) -> Limits:
         return cls(
-            required=tuple(settings.getlist("NEWSCRAWL_REQUIRED_FIELDS", list(DEFAULT_REQUIRED))),
-            min_body_chars=settings.getint("NEWSCRAWL_MIN_BODY_CHARS", 50),
-            max_body_chars=settings.getint("NEWSCRAWL_MAX_BODY_CHARS", 200_000),
-            min_title_chars=settings.getint("NEWSCRAWL_MIN_TITLE_CHARS", 4),
-            max_title_chars=settings.getint("NEWSCRAWL_MAX_TITLE_CHARS", 300),
-            future_tolerance=timedelta(seconds=settings.getfloat("NEWSCRAWL_FUTURE_TOLERANCE", 3600)),
+            required=tuple(settings.getlist("NEWSCRAWL_REQUIRED_FIELDS")),
+            min_body_chars=settings.getint("NEWSCRAWL_MIN_BODY_CHARS"),
+            max_body_chars=settings.getint("NEWSCRAWL_MAX_BODY_CHARS"),
+            min_title_chars=settings.getint("NEWSCRAWL_MIN_TITLE_CHARS"),
+            max_title_chars=settings.getint("NEWSCRAWL_MAX_TITLE_CHARS"),
+            future_tolerance=timedelta(seconds=settings.getfloat("NEWSCRAWL_FUTURE_TOLERANCE")),
         )
+
+
+
+@cache
+def default_limits() -> Limits:
+    """The limits of a crawl with the project's default settings (tests, ``scrapy extract``)."""
+    return Limits.from_settings(project_settings())
 
 
 @cache
@@ -87,12 +93,13 @@ def _host_in(url: str, domains: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in (x.removeprefix("www.") for x in domains))
 
 
-def validate_article(item: Any, limits: Limits = Limits(), domains: tuple[str, ...] = (),
+def validate_article(item: Any, limits: Limits | None = None, domains: tuple[str, ...] = (),
                      now: datetime | None = None) -> list[str]:
     """Reasons ``item`` is invalid, most fundamental first; empty when valid.
 
     ``domains``: the outlet's hosts; when given, the item's URL must be on one of them.
     """
+    limits = limits or default_limits()
     adapter = ItemAdapter(item)
     error = (adapter.get("extractor") or {}).get("error")
     if error:
@@ -171,8 +178,8 @@ class ValidatePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.limits = Limits.from_settings(settings)
-        self.uri_template = settings.get("NEWSCRAWL_REJECTS_URI", "output/%(site)s/%(date)s.rejects.jsonl")
-        self.overwrite = settings.getbool("NEWSCRAWL_REJECTS_OVERWRITE", False)
+        self.uri_template = settings["NEWSCRAWL_REJECTS_URI"]
+        self.overwrite = settings.getbool("NEWSCRAWL_REJECTS_OVERWRITE")
         self.rejects = RejectsWriter(None)
 
     @classmethod
@@ -215,4 +222,4 @@ class ValidatePipeline:
             self.stats.inc_value(f"newscrawl/rejects/{reason}")
             if reason.startswith(("mojibake", "replacement_char")):
                 self.stats.inc_value("newscrawl/charset/suspicious")
-        raise DropItem(f"rejected ({','.join(reasons)}): {ItemAdapter(item).get('url')}", log_level="INFO")
+        raise Rejected(reasons, ItemAdapter(item).get("url"))

@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newscrawl.state.store import DEFAULT_STATE_URI
+from newscrawl.state.store import state_location
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +70,12 @@ class LockBusy(RuntimeError):
 
 def state_file(uri: str | None) -> Path | None:
     """The SQLite file of a ``NEWSCRAWL_STATE_URI`` (absolute), or None when it has none (``memory://``)."""
-    if not uri or uri in ("memory://", "memory:", "sqlite:///:memory:", "sqlite://"):
+    if not uri:
         return None
-    if not uri.startswith("sqlite:///") or uri == "sqlite:///":
+    try:
+        return state_location(uri).path
+    except ValueError:
         return None  # unsupported: open_store reports it when the crawl starts
-    return Path(os.path.expanduser(uri[len("sqlite:///"):])).absolute()
 
 
 def lock_path(uri: str | None) -> Path | None:
@@ -246,9 +247,9 @@ class StateLock:
 
 def lock_for_settings(settings: Any, command: str | None = None) -> StateLock | None:
     """The :class:`StateLock` a crawl with these Scrapy settings needs (None: no lock, e.g. ``memory://``)."""
-    if not settings.getbool("NEWSCRAWL_LOCK_ENABLED", True):
+    if not settings.getbool("NEWSCRAWL_LOCK_ENABLED"):
         return None
-    path = lock_path(settings.get("NEWSCRAWL_STATE_URI") or DEFAULT_STATE_URI)
+    path = lock_path(settings["NEWSCRAWL_STATE_URI"])
     if path is None:
         return None
-    return StateLock(path, wait=settings.getfloat("NEWSCRAWL_LOCK_WAIT", 0.0), command=command)
+    return StateLock(path, wait=settings.getfloat("NEWSCRAWL_LOCK_WAIT"), command=command)

@@ -5,7 +5,8 @@ when the crawl ends. Incremental crawls (stop at known articles, export only new
 changed ones) and cross-run duplicate detection need a store that survives the process,
 is cheap at millions of articles and cannot be corrupted by a killed crawl.
 
-URIs (setting ``NEWSCRAWL_STATE_URI``, default :data:`DEFAULT_STATE_URI`), opened by
+URIs (setting ``NEWSCRAWL_STATE_URI``, default ``sqlite:///.newscrawl/state.sqlite``), parsed by
+:func:`state_location` (the only parser: the lock and the run report use it too) and opened by
 :func:`open_store`:
 
 * ``sqlite:///relative/path.sqlite``: relative to the working directory (three slashes);
@@ -62,8 +63,6 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from newscrawl.state.near import DEFAULT_THRESHOLD, NearIndex, Signature
-
-DEFAULT_STATE_URI = "sqlite:///.newscrawl/state.sqlite"
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -165,6 +164,14 @@ class SeenStore(Protocol):
 
     def batch(self) -> AbstractContextManager[None]:
         """Context manager: writes inside commit together (or not at all) on exit."""
+        ...
+
+    def get_meta(self, key: str) -> str | None:
+        """A small named value kept with the state (e.g. which sections were paginated to their end)."""
+        ...
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a named value; committed with the current batch, or at once outside one."""
         ...
 
     def __iter__(self) -> Iterator[SeenRecord]: ...
@@ -419,16 +426,34 @@ class SQLiteSeenStore:
         self.close()
 
 
-def open_store(uri: str = DEFAULT_STATE_URI, **options: Any) -> SeenStore:
-    """The store for ``uri`` (see the module docstring); ``options`` go to the store class."""
-    if uri in ("memory://", "memory:", "sqlite:///:memory:", "sqlite://"):
-        return SQLiteSeenStore(":memory:", **options)
+class StateLocation(NamedTuple):
+    """Where a state URI points: ``memory`` (no file) or ``sqlite`` with its file (absolute)."""
+
+    kind: str
+    path: Path | None
+
+
+_MEMORY_URIS = frozenset({"memory://", "memory:", "sqlite:///:memory:", "sqlite://"})
+
+
+def state_location(uri: str) -> StateLocation:
+    """Parse a ``NEWSCRAWL_STATE_URI``; ``ValueError`` with a one-line reason when it is not one."""
+    if uri in _MEMORY_URIS:
+        return StateLocation("memory", None)
     if uri.startswith("sqlite:///"):
         path = uri[len("sqlite:///"):]
         if not path:
             raise ValueError(f"state URI {uri!r} has no path: use sqlite:///relative/path.sqlite "
                              "or sqlite:////absolute/path.sqlite")
-        return SQLiteSeenStore(os.path.expanduser(path), **options)
+        return StateLocation("sqlite", Path(os.path.expanduser(path)).absolute())
     scheme = uri.split(":", 1)[0] if ":" in uri else uri
     raise ValueError(f"unsupported state URI {uri!r} (scheme {scheme!r}): use sqlite:///relative/path.sqlite, "
                      "sqlite:////absolute/path.sqlite or memory://")
+
+
+def open_store(uri: str, **options: Any) -> SeenStore:
+    """The store for ``uri`` (see the module docstring); ``options`` go to the store class."""
+    location = state_location(uri)
+    if location.path is None:
+        return SQLiteSeenStore(":memory:", **options)
+    return SQLiteSeenStore(location.path, **options)

@@ -7,10 +7,10 @@ import logging
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.utils.test import get_crawler
 
 from newscrawl.middlewares import CharsetRepairMiddleware
 from newscrawl.parsing.charset import repair_encoding, replacement_count, suspicious_count
+from tests.helpers import project_crawler
 
 TEXT = "누리군은 똠방골 마을길 정비를 마쳤다고 2일 밝혔다. 주민 '햏살 쉼터'도 새로 단장했다."
 URL = "http://127.0.0.1/news/articleView.html?idxno=1"
@@ -79,7 +79,7 @@ def test_suspicious_count_is_zero_on_clean_korean() -> None:
 
 @pytest.fixture
 def middleware() -> CharsetRepairMiddleware:
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_CHARSET_REPAIR_ENABLED": True})
+    crawler = project_crawler(**{"NEWSCRAWL_CHARSET_REPAIR_ENABLED": True})
     crawler.stats.open_spider()
     return CharsetRepairMiddleware.from_crawler(crawler)
 
@@ -119,7 +119,7 @@ def test_middleware_can_be_disabled() -> None:
     from scrapy.exceptions import NotConfigured
 
     with pytest.raises(NotConfigured):
-        CharsetRepairMiddleware.from_crawler(get_crawler(settings_dict={"NEWSCRAWL_CHARSET_REPAIR_ENABLED": False}))
+        CharsetRepairMiddleware.from_crawler(project_crawler(**{"NEWSCRAWL_CHARSET_REPAIR_ENABLED": False}))
 
 
 def test_middleware_is_enabled_in_project_settings() -> None:

@@ -6,8 +6,6 @@ import logging
 from typing import Any
 
 import pytest
-from scrapy.settings import Settings
-from scrapy.utils.test import get_crawler
 
 from newscrawl.extensions.health import (
     EXIT_HEALTH,
@@ -22,6 +20,7 @@ from newscrawl.extensions.health import (
     exit_status,
     failures,
 )
+from tests.helpers import project_crawler, project_settings_with
 
 SITE = "news21tongsin"
 
@@ -134,7 +133,7 @@ def test_empty_values_do_not_count_as_present() -> None:
 
 
 def test_thresholds_from_settings_merge_the_coverage_floors() -> None:
-    t = Thresholds.from_settings(Settings({"NEWSCRAWL_HEALTH_MIN_COVERAGE": '{"authors": 1.01, "body": null}',
+    t = Thresholds.from_settings(project_settings_with(**{"NEWSCRAWL_HEALTH_MIN_COVERAGE": '{"authors": 1.01, "body": null}',
                                            "NEWSCRAWL_HEALTH_MAX_REJECT_RATE": "0.5",
                                            "NEWSCRAWL_HEALTH_MIN_ITEMS": "10"}))
     assert dict(t.min_coverage) == {"title": 0.99, "published_at": 0.99, "authors": 1.01}
@@ -144,7 +143,7 @@ def test_thresholds_from_settings_merge_the_coverage_floors() -> None:
 
 
 def test_health_monitor_logs_one_error_per_failed_check_and_counts_it(caplog: pytest.LogCaptureFixture) -> None:
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_HEALTH_MIN_COVERAGE": {"authors": 0.9}})
+    crawler = project_crawler(**{"NEWSCRAWL_HEALTH_MIN_COVERAGE": {"authors": 0.9}})
     monitor = HealthMonitor.from_crawler(crawler)
     assert crawler.stats is not None
     for key, value in stats(reason="finished").items():
@@ -164,4 +163,4 @@ def test_health_monitor_can_be_disabled() -> None:
     from scrapy.exceptions import NotConfigured
 
     with pytest.raises(NotConfigured):
-        HealthMonitor.from_crawler(get_crawler(settings_dict={"NEWSCRAWL_HEALTH_ENABLED": False}))
+        HealthMonitor.from_crawler(project_crawler(**{"NEWSCRAWL_HEALTH_ENABLED": False}))

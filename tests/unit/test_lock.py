@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from scrapy.settings import Settings
 
 from newscrawl.state.lock import EXIT_LOCKED, LockBusy, StateLock, lock_for_settings, lock_path, state_file
+from tests.helpers import project_settings_with
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,10 +38,10 @@ def test_lock_path_sits_next_to_the_state_file(tmp_path: Path) -> None:
     assert lock_path("sqlite:///rel/state.sqlite") == Path.cwd() / "rel" / "state.sqlite.lock"
     assert state_file("redis://x") is None
     assert EXIT_LOCKED == 75
-    assert lock_for_settings(Settings({"NEWSCRAWL_STATE_URI": "memory://"})) is None
-    assert lock_for_settings(Settings({"NEWSCRAWL_STATE_URI": f"sqlite:///{tmp_path}/s.sqlite",
+    assert lock_for_settings(project_settings_with(**{"NEWSCRAWL_STATE_URI": "memory://"})) is None
+    assert lock_for_settings(project_settings_with(**{"NEWSCRAWL_STATE_URI": f"sqlite:///{tmp_path}/s.sqlite",
                                        "NEWSCRAWL_LOCK_ENABLED": False})) is None
-    lock = lock_for_settings(Settings({"NEWSCRAWL_STATE_URI": f"sqlite:///{tmp_path}/s.sqlite",
+    lock = lock_for_settings(project_settings_with(**{"NEWSCRAWL_STATE_URI": f"sqlite:///{tmp_path}/s.sqlite",
                                        "NEWSCRAWL_LOCK_WAIT": "2.5"}))
     assert lock is not None and lock.path == tmp_path / "s.sqlite.lock" and lock.wait == 2.5
 

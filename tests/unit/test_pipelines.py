@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
 from newscrawl.families import resolve
 from newscrawl.items import Article
 from newscrawl.pages.clean import clean_article
 from newscrawl.pages.extract import extract
 from newscrawl.parsing.dates import KST
+from newscrawl.pipelines import Duplicate, Rejected
 from newscrawl.pipelines.dedupe import DedupePipeline
 from newscrawl.pipelines.validate import ValidatePipeline, validate_article
+from tests.helpers import project_crawler
 
 BODY = "한빛시는 5일 시청 대회의실에서 청년 정책 토론회를 열었다고 밝혔다.\n\n토론회에는 청년 100여 명이 참석했다."
 
@@ -49,7 +50,7 @@ def test_clean_article_merges_dateline_and_trailer_into_bylines() -> None:
 
 
 def test_extract_counts_cleaning_rules() -> None:
-    crawler = get_crawler()
+    crawler = project_crawler()
     html = ("<html><head><title>제목이 있는 기사</title></head><body><h1>제목이 있는 기사</h1>"
             "<div id='article'><p>▶ 더보기</p>" + "".join(f"<p>{p}</p>" for p in BODY.split("\n\n")) + "</div></body></html>")
     page = HtmlResponse(url="https://news.example.kr/a/1", body=html.encode(), encoding="utf-8")
@@ -104,14 +105,15 @@ def test_valid_item_passes() -> None:
 
 def test_validate_pipeline_writes_rejects_with_reason(tmp_path: Path) -> None:
     rejects = tmp_path / "out" / "rejects.jsonl"
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_REJECTS_URI": str(rejects), "NEWSCRAWL_MIN_BODY_CHARS": 20})
+    crawler = project_crawler(**{"NEWSCRAWL_REJECTS_URI": str(rejects), "NEWSCRAWL_MIN_BODY_CHARS": 20})
     pipe = ValidatePipeline.from_crawler(crawler)
     pipe.open_spider()
     good = article()
     assert pipe.process_item(good) is good
-    with pytest.raises(DropItem):
+    with pytest.raises(Rejected) as rejected:
         pipe.process_item(article(article_id="x:2", title=None, body="짧은 본문"))
-    with pytest.raises(DropItem):
+    assert rejected.value.reasons == ["missing:title", "body_too_short"]
+    with pytest.raises(Rejected):
         pipe.process_item(article(article_id="x:3", body=BODY + " \ufffd"))
     pipe.close_spider()
     records = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
@@ -128,10 +130,28 @@ def test_validate_pipeline_writes_rejects_with_reason(tmp_path: Path) -> None:
     assert stats.get_value("newscrawl/rejects/body_too_short") == 1
 
 
+def test_dedupe_remembers_rejects_by_type_not_by_message() -> None:
+    pipe, crawler = dedupe()
+    assert pipe.store is not None
+    pipe.item_dropped(article(article_id="x:7"), DropItem("rejected (looks like one, is not): x"))
+    assert pipe.store.get(article_id="x:7") is None
+    pipe.item_dropped(article(article_id="x:8"), Rejected(["missing:title"], "http://x.kr/8"))
+    assert pipe.store.get(article_id="x:8") is not None
+    assert crawler.stats.get_value("newscrawl/state/rejects_remembered") == 1
+
+
+def test_duplicates_are_dropped_with_their_kind() -> None:
+    pipe, _ = dedupe()
+    pipe.process_item(article())
+    with pytest.raises(Duplicate) as duplicate:
+        pipe.process_item(article())
+    assert duplicate.value.kind == "article_id"
+
+
 def test_rejects_file_is_appended_by_default(tmp_path: Path) -> None:
     rejects = tmp_path / "rejects.jsonl"
     for run in range(2):
-        crawler = get_crawler(settings_dict={"NEWSCRAWL_REJECTS_URI": str(rejects)})
+        crawler = project_crawler(**{"NEWSCRAWL_REJECTS_URI": str(rejects)})
         pipe = ValidatePipeline.from_crawler(crawler)
         pipe.open_spider()
         with pytest.raises(DropItem):
@@ -142,7 +162,7 @@ def test_rejects_file_is_appended_by_default(tmp_path: Path) -> None:
 
 def dedupe(tmp_path: Path | None = None, **settings: object) -> tuple[DedupePipeline, object]:
     uri = f"sqlite:///{tmp_path / 'state.sqlite'}" if tmp_path else "memory://"
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_STATE_URI": uri, **settings})
+    crawler = project_crawler(**{"NEWSCRAWL_STATE_URI": uri, **settings})
     pipe = DedupePipeline.from_crawler(crawler)
     pipe.open_spider()
     return pipe, crawler
@@ -211,7 +231,7 @@ def test_near_duplicates_dropped_when_configured() -> None:
 def test_bad_near_mode_is_a_clear_error() -> None:
     # ValueError, not NotConfigured: Scrapy would silently disable the pipeline on NotConfigured.
     with pytest.raises(ValueError, match="mark, drop, off"):
-        DedupePipeline.from_crawler(get_crawler(settings_dict={"NEWSCRAWL_NEAR_DUPLICATES": "maybe"}))
+        DedupePipeline.from_crawler(project_crawler(**{"NEWSCRAWL_NEAR_DUPLICATES": "maybe"}))
 
 
 def test_standalone_photo_credit_becomes_the_image_caption() -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.config import project_settings
 from newscrawl.parsing.text import content_hash
 from newscrawl.state.near import signature
 from newscrawl.state.store import (
-    DEFAULT_STATE_URI,
     Change,
     SeenStore,
     SQLiteSeenStore,
@@ -174,8 +174,9 @@ def test_persists_across_reopen_with_wal(tmp_path: Path) -> None:
 
 def test_relative_uri_creates_parent_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert DEFAULT_STATE_URI == "sqlite:///.newscrawl/state.sqlite"
-    open_store(DEFAULT_STATE_URI).close()
+    default = project_settings()["NEWSCRAWL_STATE_URI"]
+    assert default == "sqlite:///.newscrawl/state.sqlite"
+    open_store(default).close()
     assert (tmp_path / ".newscrawl" / "state.sqlite").is_file()
     with open_store("sqlite:///a/b/c.sqlite") as store:
         store.record("x:1")
