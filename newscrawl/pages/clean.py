@@ -1,7 +1,7 @@
 """Cleaning, the last step of extraction: Unicode and whitespace normalised, boilerplate out
 of the body, reporters parsed.
 
-The rules live in ``newscrawl.parsing.text`` (``BOILERPLATE_RULES``) and
+The rules live in ``newscrawl.parsing.cleaning`` (``BOILERPLATE_RULES``) and
 ``newscrawl.parsing.bylines``; :func:`clean_article` applies them to any item through
 ``ItemAdapter``. :func:`newscrawl.pages.extract.extract` runs it on every page, which counts
 ``newscrawl/clean/<rule>`` for every rule that fired (dateline, copyright, related, ...).
@@ -15,7 +15,8 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from newscrawl.parsing.bylines import Byline, merge_bylines
-from newscrawl.parsing.text import clean_paragraphs, content_hash, normalize_space
+from newscrawl.parsing.cleaning import clean_paragraphs
+from newscrawl.parsing.text import content_hash, normalize_space
 
 TEXT_FIELDS = ("title", "section", "site_name", "published_at_raw", "modified_at_raw")
 

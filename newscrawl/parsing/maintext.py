@@ -25,18 +25,18 @@ import copy
 import logging
 import re
 from functools import cached_property
-from typing import Any
 
 import lxml.html
 from lxml import etree
 
+from newscrawl.parsing import jsonld
 from newscrawl.parsing.boilerplate_html import is_boilerplate, is_metadata_line
 from newscrawl.parsing.text import nfc, normalize_space
 
 logger = logging.getLogger(__name__)
 
 
-def main_text(tree: Any, url: str | None = None, *, favor: str = "balanced", title: str | None = None,
+def main_text(tree: lxml.html.HtmlElement | str | bytes, url: str | None = None, *, favor: str = "balanced", title: str | None = None,
               description: str | None = None, article_body: str | None = None) -> list[str]:
     """Paragraphs of the page's main text ([] when none is found).
 
@@ -45,22 +45,26 @@ def main_text(tree: Any, url: str | None = None, *, favor: str = "balanced", tit
     ``articleBody``) may be passed by a caller that already has them; otherwise they
     are read from the page (meta tags, ``<title>``/``<h1>``, JSON-LD).
     """
-    import trafilatura
+    import trafilatura  # imported on first use: it is slow to import and most pages never need it
 
-    if not hasattr(tree, "tag"):
+    if isinstance(tree, str | bytes):
         try:
             tree = lxml.html.fromstring(tree)
         except (etree.LxmlError, ValueError):  # empty or undecodable document
             return []
     document = _light_copy(tree)
+
+    def extract(include_tables: bool) -> str | None:
+        return trafilatura.extract(document, url=url, include_comments=False, include_images=False,
+                                   include_links=False, with_metadata=False, deduplicate=False,
+                                   favor_precision=favor == "precision", favor_recall=favor == "recall",
+                                   fast=False, include_tables=include_tables)
+
     try:
-        options = {"url": url, "include_comments": False, "include_images": False, "include_links": False,
-                   "with_metadata": False, "deduplicate": False, "favor_precision": favor == "precision",
-                   "favor_recall": favor == "recall", "fast": False}
-        text = trafilatura.extract(document, include_tables=True, **options)
+        text = extract(include_tables=True)
         if text and _LAYOUT_TABLE.search(text):
             # the page is laid out in a table: its cells would come out as one run-on line
-            text = trafilatura.extract(document, include_tables=False, **options)
+            text = extract(include_tables=False)
     except Exception:  # trafilatura on hostile HTML: the page degrades to "no body", it never aborts
         logger.debug("trafilatura failed on %s", url, exc_info=True)
         return []
@@ -82,7 +86,7 @@ def main_text(tree: Any, url: str | None = None, *, favor: str = "balanced", tit
     return paragraphs
 
 
-def _light_copy(tree: Any) -> Any:
+def _light_copy(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """A copy of ``tree`` without what trafilatura drops anyway: scripts, styles, inline SVG, link/meta.
 
     trafilatura copies its input several times over; handing it the lighter tree makes
@@ -96,7 +100,7 @@ def _light_copy(tree: Any) -> Any:
 class _Page:
     """What the repairs need from the page, read lazily and once."""
 
-    def __init__(self, root: Any, title: str | None, description: str | None, article_body: str | None) -> None:
+    def __init__(self, root: lxml.html.HtmlElement, title: str | None, description: str | None, article_body: str | None) -> None:
         self.root = root
         self._title = title
         self._description = description
@@ -129,7 +133,7 @@ class _Page:
         return list(dict.fromkeys(normalize_space(d) for d in found if d))
 
     @cached_property
-    def body(self) -> Any:
+    def body(self) -> lxml.html.HtmlElement:
         body = self.root.find("body")
         return body if body is not None else self.root
 
@@ -142,8 +146,6 @@ class _Page:
     def article_body(self) -> str | None:
         if self._article_body is not None:
             return self._article_body
-        from newscrawl.parsing import jsonld
-
         scripts = [s.text for s in self.root.iter("script") if s.text and s.get("type") == "application/ld+json"]
         return jsonld.text_value(jsonld.article_object(scripts).get("articleBody")) if scripts else None
 
@@ -349,7 +351,7 @@ def _shown(page: _Page, description: str, paragraphs: list[str]) -> str | None:
     return None
 
 
-def _block_text(element: Any, description: str) -> str | None:
+def _block_text(element: lxml.html.HtmlElement, description: str) -> str | None:
     """Text of ``element`` grown to the block holding the whole description, if it stays lead-sized."""
     limit = 2 * len(description) + 80
     whole = _squash(description.rstrip(".… "))[:80]

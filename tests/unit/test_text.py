@@ -8,13 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newscrawl.parsing.text import (
-    BOILERPLATE_RULES,
-    clean_paragraphs,
-    content_hash,
-    normalize_body,
-    normalize_space,
-)
+from newscrawl.parsing.cleaning import BOILERPLATE_RULES, clean_paragraphs
+from newscrawl.parsing.text import content_hash, normalize_body, normalize_space
 
 LEAD = "한빛시는 5일 시청 대회의실에서 청년 정책 토론회를 열었다고 밝혔다."
 

@@ -1,0 +1,167 @@
+"""The import rules of the layout (issue 8): which part of ``newscrawl`` may import which.
+
+The graph is read from the source with ``ast``, module-level and function-level imports
+alike, so an import hidden inside a function (the usual way a cycle is kept open) counts
+the same as one at the top. Nothing is imported: a broken module cannot hide an edge.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / "newscrawl"
+
+#: ``newscrawl.pages`` builds items from responses; it must not reach up into what drives it.
+PAGES_MUST_NOT_IMPORT = ("families", "spiders", "pipelines", "extensions", "commands")
+
+Edge = tuple[str, str, int]  # (importing module, imported module, line)
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PACKAGE_DIR.rglob("*.py"))}
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def _resolve_from(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    """The absolute name ``from X import ...`` refers to, relative imports included."""
+    if not node.level:
+        return node.module or ""
+    parts = module.split(".")
+    base = parts if is_package else parts[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def _imports(module: str, path: Path) -> Iterator[tuple[str, int]]:
+    """Every module ``module`` imports (absolute names), with the line; ``from P import m`` is ``P.m`` when m is a module."""
+    tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+    modules = _modules()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve_from(module, path.name == "__init__.py", node)
+            for alias in node.names:
+                submodule = f"{target}.{alias.name}"
+                yield (submodule if submodule in modules else target), node.lineno
+
+
+@cache
+def _edges() -> tuple[Edge, ...]:
+    return tuple((module, imported, line)
+                 for module, path in _modules().items() for imported, line in _imports(module, path))
+
+
+def _internal_edges() -> list[Edge]:
+    """Edges between two ``newscrawl`` modules (imports of a name from a package point at the package)."""
+    modules = _modules()
+    out: list[Edge] = []
+    for source, target, line in _edges():
+        while target and target not in modules and _within(target, "newscrawl"):
+            target = target.rpartition(".")[0]  # ``import newscrawl.x.y`` where y is a name: the module is x
+        if target in modules:
+            out.append((source, target, line))
+    return out
+
+
+def _show(edges: list[Edge]) -> str:
+    return "; ".join(f"{a} -> {b} (line {n})" for a, b, n in sorted(edges))
+
+
+def _cycles(nodes: set[str], edges: list[Edge]) -> list[list[str]]:
+    """Strongly connected components of more than one module (or a module importing itself)."""
+    graph: dict[str, set[str]] = {n: set() for n in nodes}
+    for a, b, _line in edges:
+        if a in nodes and b in nodes:
+            graph[a].add(b)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in graph[node]:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_graph_sees_function_level_imports() -> None:
+    """The reader itself: an import inside a function is an edge (that is how cycles hide)."""
+    module = "newscrawl.parsing.example"
+    tree = ast.parse("def f():\n    from newscrawl.parsing import text\n    from . import dates\n")
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            found.add(_resolve_from(module, False, node))
+    assert found == {"newscrawl.parsing"}
+    assert len(_modules()) > 20 and "newscrawl.parsing.text" in _modules()
+
+
+def test_parsing_has_no_cycles() -> None:
+    parsing = {m for m in _modules() if _within(m, "newscrawl.parsing")}
+    assert _cycles(parsing, _internal_edges()) == []
+
+
+def test_parsing_imports_nothing_else_from_newscrawl() -> None:
+    """``newscrawl.parsing`` is the bottom layer: pure functions over text and HTML."""
+    upward = [e for e in _internal_edges()
+              if _within(e[0], "newscrawl.parsing") and not _within(e[1], "newscrawl.parsing")]
+    assert not upward, _show(upward)
+
+
+def test_catalog_is_a_leaf() -> None:
+    """The catalog is data every layer reads; it reads no newscrawl module."""
+    edges = [e for e in _internal_edges() if e[0] == "newscrawl.catalog"]
+    assert not edges, _show(edges)
+
+
+@pytest.mark.xfail(strict=True, reason="newscrawl.pages.extract imports newscrawl.families.family_of "
+                                       "(the outlet's family should be passed in, or resolved by the caller)")
+def test_pages_import_nothing_above_them() -> None:
+    forbidden = tuple(f"newscrawl.{name}" for name in PAGES_MUST_NOT_IMPORT)
+    upward = [e for e in _internal_edges()
+              if _within(e[0], "newscrawl.pages") and any(_within(e[1], f) for f in forbidden)]
+    assert not upward, _show(upward)
+
+
+def test_newscrawl_never_imports_demo() -> None:
+    """The demo is not shipped: the package must work without it."""
+    edges = [e for e in _edges() if _within(e[1], "demo")]
+    assert not edges, _show(edges)
