@@ -1,32 +1,20 @@
-"""다다미디어 family: saved pages (written by us in the CMS's markup) -> exact expected items."""
+"""다다미디어 family beyond the fixture snapshots: what the body must not hold, selector fallbacks,
+list pages, URL keys. Saved pages -> expected items: ``tests/pages/test_fixtures.py``."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from scrapy.http import HtmlResponse
 
 from newscrawl.families.dada import DadaArticlePage, DadaSectionPage, article_key, list_url
-from newscrawl.pages.article import NotAnArticle
-from tests.helpers import FIXTURES, extract, response, site
+from tests.helpers import extract, page_file, response, site
 
 BASE = "http://www.news21tongsin.co.kr"
 ARTICLE_URL = f"{BASE}/news/view.php?idx=1042&mcode=m101sc2a"
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("dada_article*.json")))
-def test_article_fixture_gives_expected_item(name: str) -> None:
-    expected = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
-    url = expected["url"]
-    assert extract(f"{name}.html", url, base_url=BASE) == expected
-
-
-def test_article_fixture_set_is_not_empty() -> None:
-    assert len(list(FIXTURES.glob("dada_article*.json"))) >= 2
-
-
 def test_body_has_no_chrome_dateline_caption_or_trailer() -> None:
-    body = extract("dada_article.html", ARTICLE_URL, base_url=BASE)["body"]
+    body = extract("dada/article", ARTICLE_URL, base_url=BASE)["body"]
     for unwanted in ("[뉴스21 통신", "기사 메일전송", "목록 바로가기", "조감도", "sky@", "가장 많이 본", "Copyright", "\xa0"):
         assert unwanted not in body
     assert body.startswith("한빛시(시장 박서준)는")
@@ -34,25 +22,17 @@ def test_body_has_no_chrome_dateline_caption_or_trailer() -> None:
 
 
 def test_broken_title_selector_falls_back_to_opengraph() -> None:
-    html = (FIXTURES / "dada_article.html").read_text("utf-8")
+    html = page_file("dada/article").read_text("utf-8")
     broken = html.replace('<h3 class="article-head-title">한빛시, 하천 생태공원 조성 사업 착수</h3>',
                           '<h3 class="article-head-title"></h3>')
-    from scrapy.http import HtmlResponse
-
     page = DadaArticlePage(HtmlResponse(url=ARTICLE_URL, body=broken.encode(), encoding="utf-8"), site(base_url=BASE))
     item = page.to_item()
     assert item.title == "한빛시, 하천 생태공원 조성 사업 착수"
     assert item.extractor["title"] == "meta:og"
 
 
-def test_deleted_article_is_not_an_article() -> None:
-    page = DadaArticlePage(response("dada_deleted.html", f"{BASE}/news/view.php?idx=1013"), site(base_url=BASE))
-    with pytest.raises(NotAnArticle):
-        page.to_item()
-
-
 def test_list_page_entries_dates_and_next_page() -> None:
-    page = DadaSectionPage(response("dada_list.html", f"{BASE}/news/list.php?mcode=m101sc2a"), site(base_url=BASE))
+    page = DadaSectionPage(response("dada/list"), site(base_url=BASE))
     entries = page.entries()
     assert [e.key for e in entries] == ["1042", "1040", "1037"]
     assert entries[0].title == "한빛시, 하천 생태공원 조성 사업 착수"
@@ -64,7 +44,7 @@ def test_list_page_entries_dates_and_next_page() -> None:
 
 def test_last_list_page_has_no_next() -> None:
     url = f"{BASE}/news/list.php?mcode=m101sc2a&page=3"
-    assert DadaSectionPage(response("dada_list.html", url), site(base_url=BASE)).next_page_url() is None
+    assert DadaSectionPage(response("dada/list", url), site(base_url=BASE)).next_page_url() is None
 
 
 @pytest.mark.parametrize(

@@ -1,35 +1,26 @@
-"""Generic extractor: our own pages for sites without family selectors -> exact expected items."""
+"""Generic extractor beyond the fixture snapshots: provenance of each field, read through
+``scrapy extract``'s path (``extract_file``), and a client-rendered shell. Saved pages ->
+expected items: ``tests/pages/test_fixtures.py``."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
 from newscrawl.commands.extract import extract_file
 from newscrawl.families import resolve
-from tests.helpers import FIXTURES
+from tests.pages.cases import get_case
 
-PAGES = {
-    "generic_jsonld": "https://news.hanbit-daily.example/city/river-park-plan?utm_source=rss",
-    "generic_korean": "https://www.saesol.example/news/12345",
-}
-
-
-@pytest.mark.parametrize("name", sorted(PAGES))
-def test_generic_page_gives_expected_item(name: str) -> None:
-    record = extract_file(FIXTURES / f"{name}.html", PAGES[name])
-    record.pop("crawled_at")
-    assert record == json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+JSONLD = get_case("generic/jsonld")
+KOREAN = get_case("generic/korean")
 
 
 def test_unknown_sites_resolve_to_generic() -> None:
-    for url in PAGES.values():
-        assert resolve(url).family == "generic"
+    for case in (JSONLD, KOREAN):
+        assert resolve(case.url).family == "generic"
 
 
 def test_jsonld_page_provenance_and_fields() -> None:
-    record = extract_file(FIXTURES / "generic_jsonld.html", PAGES["generic_jsonld"])
+    record = extract_file(JSONLD.page, JSONLD.url)
     # JSON-LD @id reference and givenName/familyName resolved; the Organization author is not a person.
     assert record["authors"] == ["Jane Park", "Tom Lee"]
     assert record["extractor"]["authors"] == "jsonld"
@@ -41,7 +32,7 @@ def test_jsonld_page_provenance_and_fields() -> None:
 
 
 def test_korean_page_prefers_visible_labels_and_skips_footer_dates() -> None:
-    record = extract_file(FIXTURES / "generic_korean.html", PAGES["generic_korean"])
+    record = extract_file(KOREAN.page, KOREAN.url)
     assert record["published_at"] == "2024-03-05T09:42:00+09:00"  # not the meta 00:00:01, not the 2009 footer
     assert record["modified_at"] == "2024-03-05T13:10:00+09:00"
     assert record["bylines"] == [{"name": "오지민", "desk": None, "email": "jimin@saesol.example"}]

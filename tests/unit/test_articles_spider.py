@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Response, XmlResponse
-from scrapy.utils.test import get_crawler
 
 from newscrawl.families import resolve
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage, parse_feed_date
 from newscrawl.parsing.dates import KST
 from newscrawl.spiders.articles import ArticlesSpider, is_http_url, link_key, read_url_lines
 from newscrawl.spiders.base import article_from_response
+from tests.helpers import project_crawler
 
-FIXTURES = Path(__file__).parents[1] / "sites" / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "pages" / "fixtures"
 
 
 def xml(url: str, body: str | bytes) -> XmlResponse:
@@ -155,8 +155,7 @@ def test_link_key_collapses_variants_of_one_article() -> None:
 
 # -- arguments and the crawl plan ------------------------------------------------------------
 def make_spider(**kwargs: str) -> ArticlesSpider:
-    crawler = get_crawler(ArticlesSpider)
-    return ArticlesSpider.from_crawler(crawler, **kwargs)
+    return ArticlesSpider.from_crawler(project_crawler(ArticlesSpider), **kwargs)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -199,19 +198,19 @@ def test_max_articles_dedupe_and_since_on_listed_dates() -> None:
 
 # -- the shared response -> item path -------------------------------------------------------
 def test_article_from_response_counts_what_is_not_an_item() -> None:
-    crawler = get_crawler(ArticlesSpider)
+    crawler = project_crawler(ArticlesSpider)
     crawler.stats.open_spider()
     stats = crawler.stats
     url = "http://127.0.0.1:8021/news/view.php?idx=1013"
     site = resolve(url)
     assert site.family == "dada"
     assert article_from_response(Response(url=url, body=b"\x89PNG"), site, stats) is None
-    deleted = (FIXTURES / "dada_deleted.html").read_bytes()
+    deleted = (FIXTURES / "dada" / "deleted" / "page.html").read_bytes()
     assert article_from_response(HtmlResponse(url=url, body=deleted), site, stats) is None
     assert stats.get_value("newscrawl/pages/not_html") == 1
     assert stats.get_value("newscrawl/pages/not_article") == 1
 
-    page = (FIXTURES / "dada_article.html").read_bytes()
+    page = (FIXTURES / "dada" / "article" / "page.html").read_bytes()
     response = HtmlResponse(url=url.replace("1013", "278440"), body=page)
     item = article_from_response(response, site, stats)
     assert item is not None and item.title and item.site == "127.0.0.1"

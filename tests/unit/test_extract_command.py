@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import FIXTURES
+from tests.helpers import page_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_single_page_prints_one_item() -> None:
     url = "http://www.news21tongsin.co.kr/news/view.php?idx=1042"
-    proc = run("--url", url, str(FIXTURES / "dada_article.html"))
+    proc = run("--url", url, str(page_file("dada/article")))
     assert proc.returncode == 0, proc.stderr
     item = json.loads(proc.stdout)
     assert item["article_id"] == "news21tongsin:1042"
@@ -31,8 +31,9 @@ def test_single_page_prints_one_item() -> None:
 def test_manifest_writes_items_and_skips_broken_pages(tmp_path: Path) -> None:
     pages = tmp_path / "pages"
     pages.mkdir()
-    for name in ("dada_article.html", "generic_jsonld.html", "generic_korean.html", "dada_deleted.html"):
-        shutil.copy(FIXTURES / name, pages / name)
+    for name, case in (("dada_article.html", "dada/article"), ("generic_jsonld.html", "generic/jsonld"),
+                       ("generic_korean.html", "generic/korean"), ("dada_deleted.html", "dada/deleted")):
+        shutil.copy(page_file(case), pages / name)
     manifest = tmp_path / "manifest.tsv"
     manifest.write_text(
         "pages/dada_article.html\thttp://www.news21tongsin.co.kr/news/view.php?idx=1042&mcode=m101sc2a\n"
@@ -52,7 +53,7 @@ def test_manifest_writes_items_and_skips_broken_pages(tmp_path: Path) -> None:
 
 
 def test_usage_errors_are_clear(tmp_path: Path) -> None:
-    proc = run(str(FIXTURES / "dada_article.html"))
+    proc = run(str(page_file("dada/article")))
     assert proc.returncode != 0 and "--url" in proc.stderr
     bad = tmp_path / "bad.tsv"
     bad.write_text("only-a-path\n", "utf-8")

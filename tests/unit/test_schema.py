@@ -23,7 +23,7 @@ def test_schema_lists_every_field_with_its_doc() -> None:
 
 def test_schema_is_valid_and_accepts_an_extracted_item() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    record = extract("dada_article.html", "http://www.news21tongsin.co.kr/news/view.php?idx=1042",
+    record = extract("dada/article", "http://www.news21tongsin.co.kr/news/view.php?idx=1042",
                      base_url="http://www.news21tongsin.co.kr")
     record["crawled_at"] = "2024-03-05T00:00:00+00:00"
     jsonschema.validate(record, SCHEMA)
@@ -34,7 +34,7 @@ def test_schema_is_valid_and_accepts_an_extracted_item() -> None:
     [{"published_at": "2024-03-05 09:42:31"}, {"authors": "김하늘"}, {"surprise": 1}, {"content_hash": "xyz"}],
 )
 def test_schema_rejects_malformed_items(change: dict) -> None:
-    record = extract("dada_article.html", "http://www.news21tongsin.co.kr/news/view.php?idx=1042",
+    record = extract("dada/article", "http://www.news21tongsin.co.kr/news/view.php?idx=1042",
                      base_url="http://www.news21tongsin.co.kr")
     record["crawled_at"] = "2024-03-05T00:00:00+00:00"
     record.update(change)

@@ -1,0 +1,86 @@
+"""Every saved page -> exactly its expected.json; and the fixture set covers every family and outlet.
+
+One runner for all families (``tests/pages/cases.py`` says how a case is read). A change in
+extraction shows here as a per-field diff; if it is intended, ``make fixtures`` rewrites the
+expected files and prints the same diff for review.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from newscrawl.catalog import load_catalog
+from newscrawl.families import FAMILIES, resolve
+from newscrawl.pages.article import NotAnArticle
+from newscrawl.pages.extract import extract
+from tests.pages.cases import CASE_FILES, PageCase, fixture_catalog, load_cases, render
+
+CASES = load_cases()
+UPDATE_HINT = "if the change is intended: make fixtures (and review its diff)"
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def field_diff(expected: dict[str, Any], actual: dict[str, Any]) -> str:
+    """One block per differing field, expected then actual; empty when the dicts are equal."""
+    lines: list[str] = []
+    for key in [*expected, *(k for k in actual if k not in expected)]:
+        if key not in actual:
+            lines.append(f"{key}: missing (expected {_show(expected[key])})")
+        elif key not in expected:
+            lines.append(f"{key}: unexpected field = {_show(actual[key])}")
+        elif expected[key] != actual[key]:
+            lines.append(f"{key}:\n  expected: {_show(expected[key])}\n  actual:   {_show(actual[key])}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_page_gives_expected(case: PageCase) -> None:
+    if case.kind == "not_article":
+        with pytest.raises(NotAnArticle):
+            extract(case.response(), case.outlet())
+        return
+    assert case.expected_path.is_file(), f"{case.id}: no expected.json yet; run make fixtures"
+    text = case.expected_path.read_text("utf-8")
+    actual = case.snapshot()
+    diff = field_diff(json.loads(text), actual)
+    assert not diff, f"{case.id} ({case.why}):\n{diff}\n{UPDATE_HINT}"
+    assert render(actual) == text, f"{case.id}: same values, other field order or format; {UPDATE_HINT}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case_folder_is_well_formed(case: PageCase) -> None:
+    files = {p.name for p in case.path.iterdir()}
+    assert files <= CASE_FILES, f"{case.id}: unexpected files {sorted(files - CASE_FILES)}"
+    if not case.has_expected:
+        assert "expected.json" not in files, f"{case.id}: a {case.kind!r} case has no expected.json"
+    # The folder names the family that reads the page: the outlet the URL resolves to is of that family.
+    assert case.outlet().family == case.family, f"{case.id}: {case.url} resolves to family {case.outlet().family!r}"
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_has_an_article_case(family: str) -> None:
+    articles = [c.id for c in CASES if c.family == family and c.kind == "article"]
+    assert articles, f"family {family!r} has no article fixture: add tests/pages/fixtures/{family}/<case>/"
+
+
+@pytest.mark.parametrize("slug", sorted(load_catalog()))
+def test_every_catalog_outlet_has_a_case(slug: str) -> None:
+    catalog = fixture_catalog()
+    resolving = [c.id for c in CASES if c.kind == "article" and resolve(c.url, catalog).slug == slug]
+    assert resolving, (f"catalog outlet {slug!r} has no article fixture whose URL resolves to it: "
+                       f"add tests/pages/fixtures/{catalog[slug].family}/{slug}/ with a page on one of "
+                       f"{', '.join(catalog[slug].domains)}")
+
+
+def test_fixture_catalog_invents_outlets_only() -> None:
+    """Invented outlets live on reserved ``.example`` domains, never a real paper's."""
+    invented = set(fixture_catalog()) - set(load_catalog())
+    for slug in invented:
+        domains = fixture_catalog()[slug].domains
+        assert domains and all(d.endswith(".example") for d in domains), slug
