@@ -11,11 +11,15 @@ cells that a spreadsheet would run as a formula.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
+from io import BytesIO
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
 from scrapy.exporters import CsvItemExporter
+from scrapy.item import Field
 
 from newscrawl.items import article_field_names
 
@@ -25,7 +29,7 @@ JSON_FIELDS = frozenset({"bylines", "images", "extractor"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def to_json_value(value: Any) -> Any:
+def to_json_value(value: object) -> Any:
     """Datetimes -> ISO 8601 strings (offset kept), recursively through lists and dicts."""
     if isinstance(value, datetime):
         return value.isoformat()
@@ -36,12 +40,12 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
-def export_dict(item: Any) -> dict[str, Any]:
+def export_dict(item: object) -> dict[str, Any]:
     """The item exactly as a JSON feed writes it."""
     return {k: to_json_value(v) for k, v in ItemAdapter(item).asdict().items()}
 
 
-def _position(file: Any) -> int:
+def _position(file: BytesIO) -> int:
     try:
         return int(file.tell())
     except (AttributeError, OSError, ValueError):
@@ -56,7 +60,7 @@ def excel_safe(cell: str) -> str:
 class CsvArticleExporter(CsvItemExporter):
     """Flat CSV: one header row, one row per item, every cell a string."""
 
-    def __init__(self, file: Any, *, list_separator: str = DEFAULT_LIST_SEPARATOR, excel: bool = False,
+    def __init__(self, file: BytesIO, *, list_separator: str = DEFAULT_LIST_SEPARATOR, excel: bool = False,
                  **kwargs: Any) -> None:
         if not kwargs.get("fields_to_export"):
             # A fixed header: the same columns in every file, whatever the first item holds.
@@ -72,18 +76,18 @@ class CsvArticleExporter(CsvItemExporter):
         self.list_separator = list_separator
 
     @classmethod
-    def from_crawler(cls, crawler: Any, file: Any, *args: Any, **kwargs: Any) -> CsvArticleExporter:
+    def from_crawler(cls, crawler: Crawler, file: BytesIO, *args: Any, **kwargs: Any) -> CsvArticleExporter:
         settings = crawler.settings
         kwargs.setdefault("list_separator", settings.get("NEWSCRAWL_CSV_LIST_SEPARATOR", DEFAULT_LIST_SEPARATOR))
         kwargs.setdefault("excel", settings.getbool("NEWSCRAWL_CSV_EXCEL", False))
         return cls(file, *args, **kwargs)
 
-    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+    def serialize_field(self, field: Mapping[str, Any] | Field, name: str, value: Any) -> Any:
         if name in JSON_FIELDS:
             return json.dumps(to_json_value(value if value is not None else []), ensure_ascii=False)
         return self.flatten(value)
 
-    def flatten(self, value: Any) -> str:
+    def flatten(self, value: object) -> str:
         if value is None:
             return ""
         if isinstance(value, datetime):

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TypeVar
 
 from scrapy.http import TextResponse
+
+#: The response class is kept: an HtmlResponse comes back as an HtmlResponse.
+_Response = TypeVar("_Response", bound=TextResponse)
 
 LEGACY_KOREAN = frozenset({"cp949", "euc_kr", "euc-kr", "ks_c_5601-1987", "uhc", "windows-949", "iso-2022-kr"})
 #: Encodings tried, in order, when the declared one gives replacement characters.
@@ -65,7 +69,7 @@ def replacement_count(text: str) -> int:
     return text.count(REPLACEMENT)
 
 
-def repair_encoding(response: TextResponse) -> tuple[TextResponse, str | None]:
+def repair_encoding(response: _Response) -> tuple[_Response, str | None]:
     """(response, None) when the decoding is fine, else (re-decoded response, 'old->new').
 
     * Declared UTF-8 with U+FFFD: the first other candidate that decodes strictly (CP949).

@@ -196,9 +196,10 @@ def find_dates(text: str) -> list[LabelledDate]:
         value = _build(m, KST)
         if value is None:
             continue
-        before = _LABEL_BEFORE.search(clean, max(0, m.start() - _LABEL_WINDOW), m.start())
-        after = _LABEL_AFTER.match(clean, m.end())
-        found.append((m, value, before["label"] if before else None, after["label"] if after else None))
+        label_before = _LABEL_BEFORE.search(clean, max(0, m.start() - _LABEL_WINDOW), m.start())
+        label_after = _LABEL_AFTER.match(clean, m.end())
+        found.append((m, value, label_before["label"] if label_before else None,
+                      label_after["label"] if label_after else None))
     if not found:
         return []
 

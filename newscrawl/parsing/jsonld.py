@@ -24,7 +24,7 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _loads(text: str) -> Any:
+def _loads(text: str) -> object:
     text = text.strip()
     if text.startswith("<!--"):
         text = text.removeprefix("<!--").removesuffix("-->").strip()
@@ -40,7 +40,7 @@ def _loads(text: str) -> Any:
         return None
 
 
-def _walk(node: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+def _walk(node: object, depth: int = 0) -> Iterator[dict[str, Any]]:
     if depth > 6:
         return
     if isinstance(node, list):
@@ -97,7 +97,7 @@ def article_object(scripts: list[str]) -> dict[str, Any]:
     return best[1] if best else {}
 
 
-def text_value(value: Any) -> str | None:
+def text_value(value: object) -> str | None:
     """A plain string from a JSON-LD value (string, list of strings, or {'@value': ...}); HTML entities decoded."""
     if isinstance(value, list):
         value = next((v for v in value if v), None)
@@ -122,7 +122,7 @@ def index_by_id(objs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 ORGANIZATION_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "organisation"})
 
 
-def person_names(value: Any, index: dict[str, dict[str, Any]] | None = None,
+def person_names(value: object, index: dict[str, dict[str, Any]] | None = None,
                  organizations: bool = False) -> list[str]:
     """Author names: Person objects (``name`` or ``givenName familyName``), ``@id`` references,
     plain strings, lists. Organisations only when ``organizations`` is true."""
@@ -146,7 +146,7 @@ def person_names(value: Any, index: dict[str, dict[str, Any]] | None = None,
     return names
 
 
-def image_urls(value: Any) -> list[str]:
+def image_urls(value: object) -> list[str]:
     items = value if isinstance(value, list) else [value]
     urls: list[str] = []
     for item in items:

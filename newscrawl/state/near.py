@@ -63,6 +63,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from newscrawl.parsing.text import normalize_space
 
@@ -103,7 +104,7 @@ def normalize(text: str | None) -> str:
     return _NON_WORD.sub("", normalize_space(text).casefold())
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
+def _mix(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """splitmix64 finaliser: every input bit affects every output bit."""
     h = h ^ (h >> np.uint64(30))
     h = h * np.uint64(0xBF58476D1CE4E5B9)
@@ -112,11 +113,11 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def _codes(norm: str) -> np.ndarray:
+def _codes(norm: str) -> npt.NDArray[np.uint64]:
     return np.frombuffer(norm.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
 
 
-def shingle_hashes(norm: str | np.ndarray, k: int, seed: np.uint64 = _SEED_SKETCH) -> np.ndarray:
+def shingle_hashes(norm: str | npt.NDArray[np.uint64], k: int, seed: np.uint64 = _SEED_SKETCH) -> npt.NDArray[np.uint64]:
     """64-bit hash of every ``k``-character shingle of ``norm`` (in order; a shorter text is one shingle)."""
     codes = _codes(norm) if isinstance(norm, str) else norm
     if codes.size == 0:
@@ -131,7 +132,7 @@ def shingle_hashes(norm: str | np.ndarray, k: int, seed: np.uint64 = _SEED_SKETC
         return _mix(h)
 
 
-def _sketch(hashes: np.ndarray) -> bytes:
+def _sketch(hashes: npt.NDArray[np.uint64]) -> bytes:
     """One-permutation MinHash of ``hashes`` (bin = top 7 bits), 2 bits per bin, packed."""
     if hashes.size == 0:
         return bytes(SKETCH_BYTES)
@@ -152,13 +153,14 @@ def _sketch(hashes: np.ndarray) -> bytes:
     return (codes[:, 0] | (codes[:, 1] << 2) | (codes[:, 2] << 4) | (codes[:, 3] << 6)).tobytes()
 
 
-def _smallest_keys(hashes: np.ndarray, n: int) -> list[int]:
+def _smallest_keys(hashes: npt.NDArray[np.uint64], n: int) -> list[int]:
     """The ``n`` smallest distinct hashes, as signed 32-bit keys (ordered by hash, keyed by other bits)."""
     if hashes.size == 0:
         return []
     u = np.sort(hashes)
     u = u[np.concatenate(([True], u[1:] != u[:-1]))][:n]
-    return (u & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32).tolist()
+    keys: list[int] = (u & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32).tolist()
+    return keys
 
 
 def signature(text: str | None) -> bytes:
@@ -205,7 +207,7 @@ def _sketch_of(sig_or_sketch: bytes) -> bytes:
     return sig_or_sketch if len(sig_or_sketch) == SKETCH_BYTES else Signature.parse(sig_or_sketch).sketch
 
 
-def _jaccard(equal_bins: np.ndarray) -> np.ndarray:
+def _jaccard(equal_bins: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
     # P(equal 2-bit code) = J + (1 - J) / 4  =>  J = (p - 1/4) / (3/4)
     p = equal_bins / SKETCH_BINS
     return np.clip((p - 0.25) / 0.75, 0.0, 1.0)
@@ -217,7 +219,7 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(_jaccard(_ZERO_PAIRS[x].sum(dtype=np.int64)))
 
 
-def similarities(sketch: bytes, others: Sequence[bytes]) -> np.ndarray:
+def similarities(sketch: bytes, others: Sequence[bytes]) -> npt.NDArray[np.float64]:
     """:func:`similarity` of one sketch against many stored sketches, vectorised."""
     if not others:
         return np.empty(0)
@@ -324,4 +326,5 @@ class NearIndex:
 
     def __len__(self) -> int:
         """Keys with a sketch."""
-        return self.conn.execute(f"SELECT count(*) FROM {self.table} WHERE sketch IS NOT NULL").fetchone()[0]
+        count: int = self.conn.execute(f"SELECT count(*) FROM {self.table} WHERE sketch IS NOT NULL").fetchone()[0]
+        return count
