@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_OUT ?= output/demo
 DEMO_SIZE ?= 80
 
-.PHONY: venv demo demo-reset test lint clean score bench-extract
+.PHONY: venv demo demo-reset test lint clean score bench-extract fixtures
 
 venv: $(VENV)/.installed
 
@@ -29,6 +29,10 @@ score: venv
 
 bench-extract: venv
 	$(PY) scripts/bench_extract.py
+
+# Regenerate tests/pages/fixtures/*/*/expected.json and print the diff; ARGS="--check" writes nothing.
+fixtures: venv
+	$(PY) scripts/update_fixtures.py $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check newscrawl tests scripts demo
