@@ -3,7 +3,8 @@
 Runs the same commands a user would: ``scrapy crawl news21tongsin`` (catalog spider,
 다다미디어 CMS), ``scrapy crawl ndsoft -a base_url=... -a slug=hanbitilbo`` (family
 spider, NDSoft CMS, EUC-KR pages) and ``scrapy crawl dada -a base_url=... -a slug=nurinews``
-(family spider, 다다미디어 CMS), in parallel, each against its own demo server. Each
+(family spider, 다다미디어 CMS), each against its own demo server, one after the other with one
+shared state (``--out/state.sqlite``, kept between runs). Each
 crawl writes ``articles.jsonl``, ``articles.csv``, ``rejects.jsonl`` and ``crawl.log`` into
 ``--out/<slug>/``; the three feeds are then merged into ``--out`` (the combined dataset of
 all outlets, CSV with one header row), the logs into ``--out/crawl.log``. Each outlet's feeds are checked against the truth
