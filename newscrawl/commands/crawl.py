@@ -4,8 +4,11 @@
   settings ``NEWSCRAWL_LOCK_ENABLED``, ``NEWSCRAWL_LOCK_WAIT``); when another crawl holds it,
   the command logs who holds it and exits with :data:`~newscrawl.state.lock.EXIT_LOCKED` (75)
   without starting. The lock is released when the crawl ends, however it ends.
-* Exit status: 0 all well; 1 the crawl could not start (bad spider or arguments: Scrapy's
-  own); 3 (:data:`~newscrawl.extensions.health.EXIT_HEALTH`) a health check of
+* Spider arguments are checked before anything else (:mod:`newscrawl.spiders.args`): an unknown
+  argument, or a bad value of an argument or of the setting it falls back to, is logged as one
+  ERROR line naming it, and the command exits 1 without taking the lock or starting the crawl.
+* Exit status: 0 all well; 1 the crawl could not start (bad spider or arguments); 3
+  (:data:`~newscrawl.extensions.health.EXIT_HEALTH`) a health check of
   :class:`~newscrawl.extensions.health.HealthMonitor` failed; 75 the state is locked by another crawl.
 """
 
@@ -18,6 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.extensions.health import EXIT_HEALTH
+from newscrawl.spiders.args import SpiderArgumentError, TypedArgsSpider
 from newscrawl.state.lock import EXIT_LOCKED, LockBusy, lock_for_settings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +44,15 @@ class Command(ScrapyCrawlCommand):
         spname = args[0]
         assert self.crawler_process is not None
         crawler = self._create_crawler(spname)
+        spidercls = crawler.spidercls
+        if issubclass(spidercls, TypedArgsSpider):
+            try:
+                spidercls.parse_arguments(opts.spargs, crawler.settings)
+            except SpiderArgumentError as exc:
+                # Raised later, in the spider's from_crawler, it would be an asyncio traceback.
+                logger.error("%s", exc)
+                self.exitcode = 1
+                return
         lock = lock_for_settings(crawler.settings, command=f"scrapy crawl {spname}")
         if lock is not None:
             try:

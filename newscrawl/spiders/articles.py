@@ -19,6 +19,9 @@ Spider arguments (``-a name=value``); exactly one of ``urls``, ``feed``, ``sitem
                   are not exported (``NEWSCRAWL_SINCE``)
 ``max_articles``  article pages requested at most, 0 = no limit (``NEWSCRAWL_MAX_ARTICLES``)
 
+They are declared once, in :class:`newscrawl.spiders.args.ArticlesArgs`, and checked before the
+crawl starts: an unknown argument or a bad value stops ``scrapy crawl`` with one line, exit 1.
+
 ``allowed_domains`` is left unset on purpose: the user's list is the crawl plan, so no
 listed URL may be filtered as offsite.
 
@@ -36,7 +39,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
@@ -50,23 +53,12 @@ from newscrawl.families import family_of, resolve
 from newscrawl.items import Article
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage
 from newscrawl.parsing.urls import canonical_url
-from newscrawl.spiders.base import article_from_response, parse_positive_int, parse_since
+from newscrawl.spiders.args import ArticlesArgs, TypedArgsSpider, is_http_url
+from newscrawl.spiders.base import article_from_response
 
 logger = logging.getLogger(__name__)
 
-MODES = ("urls", "feed", "sitemap")
-
-
-def is_http_url(url: str) -> bool:
-    """Whether ``url`` is something we can fetch: http(s), a host, a valid port, no blanks."""
-    if not url or any(c.isspace() for c in url):
-        return False
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+__all__ = ["ArticlesSpider", "is_http_url", "link_key", "read_url_lines"]
 
 
 def link_key(url: str) -> str:
@@ -88,65 +80,48 @@ def read_url_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-class ArticlesSpider(scrapy.Spider):
+class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
     """Fetches the articles a URL file, feeds or sitemaps list, each with its outlet's extractor."""
 
     name = "articles"
+    args_model = ArticlesArgs
+    args: ArticlesArgs
 
-    def __init__(
-        self,
-        *args: Any,
-        urls: str | None = None,
-        feed: str | None = None,
-        sitemap: str | None = None,
-        since: str | None = None,
-        max_articles: str | int | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, arguments: ArticlesArgs, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        given = {mode: value for mode, value in zip(MODES, (urls, feed, sitemap), strict=True) if value}
-        if len(given) != 1:
-            found = f"got {' and '.join(given)}" if given else "got none"
-            raise ValueError("the articles spider needs exactly one of -a urls=FILE, -a feed=URL[,URL...] "
-                             f"or -a sitemap=URL[,URL...] ({found})")
-        (self.mode, value), = given.items()
-        self.urls_file: Path | None = None
-        self.sources: list[str] = []
-        if self.mode == "urls":
-            self.urls_file = Path(value)
-            if not self.urls_file.is_file():
-                raise ValueError(f"urls={value!r}: no such file")
-        else:
-            self.sources = [s.strip() for s in value.split(",") if s.strip()]
-            bad = [s for s in self.sources if not is_http_url(s)]
-            if bad or not self.sources:
-                raise ValueError(f"{self.mode}={value!r}: give http(s) URLs, comma-separated")
-        self._arg_since = since
-        self._arg_max_articles = max_articles
-        self.since: datetime | None = None
-        self.max_articles = 0
+        self.args = arguments
         self.requested = 0
         self.seen_keys: set[str] = set()
         self.seen_sources: set[str] = set()
         self._max_size = 0
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
-        spider: ArticlesSpider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.since = parse_since(spider._arg_since if spider._arg_since is not None
-                                   else settings.get("NEWSCRAWL_SINCE"))
-        max_articles = (spider._arg_max_articles if spider._arg_max_articles is not None
-                        else settings.get("NEWSCRAWL_MAX_ARTICLES"))
-        spider.max_articles = parse_positive_int("max_articles", max_articles or 0)
-        spider._max_size = settings.getint("DOWNLOAD_MAXSIZE")
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        arguments, passthrough = cls.parse_arguments(kwargs, crawler.settings)
+        spider = super().from_crawler(crawler, *args, arguments=arguments, **passthrough)
+        spider._max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         return spider
 
+    # The effective arguments, read by the run report.
     @property
-    def link_cutoff(self) -> datetime | None:
-        """``since`` at midnight: a sitemap ``lastmod`` is often a bare day, so a link is skipped
-        unfetched only when its day is wholly older; the exact check runs on ``published_at``."""
-        return self.since.replace(hour=0, minute=0, second=0, microsecond=0) if self.since else None
+    def since(self) -> datetime | None:
+        return self.args.since
+
+    @property
+    def max_articles(self) -> int:
+        return self.args.max_articles
+
+    @property
+    def mode(self) -> str:
+        return self.args.mode
+
+    @property
+    def urls_file(self) -> Path | None:
+        return self.args.urls
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self.args.sources
 
     # -- crawl plan ---------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -154,8 +129,8 @@ class ArticlesSpider(scrapy.Spider):
                     self.urls_file or ",".join(self.sources), self.since.isoformat() if self.since else "-",
                     self.max_articles or "all")
         if self.urls_file is not None:
-            for request in self._article_requests(self._file_entries(self.urls_file), f"urls file {self.urls_file}"):
-                yield request
+            for article in self._article_requests(self._file_entries(self.urls_file), f"urls file {self.urls_file}"):
+                yield article
             return
         callback = self.parse_feed if self.mode == "feed" else self.parse_sitemap
         for url in self.sources:
@@ -182,7 +157,7 @@ class ArticlesSpider(scrapy.Spider):
         """Requests for the entries' article URLs: valid, not older than ``since``, each once, at most
         ``max_articles`` in all."""
         stats = self.crawler.stats
-        cutoff = self.link_cutoff
+        cutoff = self.args.list_cutoff
         for entry in entries:
             if entry.url is None or not is_http_url(entry.url):
                 stats.inc_value("newscrawl/articles/bad_input")
@@ -247,7 +222,7 @@ class ArticlesSpider(scrapy.Spider):
             yield from self._article_requests(entries, f"sitemap {response.url}")
             return
         stats.inc_value("newscrawl/sitemaps/indexes")
-        cutoff = self.link_cutoff
+        cutoff = self.args.list_cutoff
         for entry in entries:
             if entry.url is None:
                 stats.inc_value("newscrawl/sitemaps/invalid")
@@ -268,8 +243,9 @@ class ArticlesSpider(scrapy.Spider):
         kind = "feeds" if self.mode == "feed" else "sitemaps"
         self.crawler.stats.inc_value(f"newscrawl/{kind}/failed")
         request = getattr(failure, "request", None)
-        reason = (f"HTTP {failure.value.response.status}" if failure.check(HttpError)
-                  else f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        error = failure.value
+        reason = (f"HTTP {error.response.status}" if isinstance(error, HttpError)
+                  else f"{type(error).__name__}: {failure.getErrorMessage()}")
         logger.error("%s %s failed (%s); going on with the others", kind[:-1], request.url if request else "?", reason)
 
     def parse_article(self, response: Response) -> Iterator[Article]:

@@ -15,6 +15,9 @@ Spider arguments (``-a name=value``) override the matching settings:
 ``full``       ``true`` ignores the state store: every list page and article is fetched and
                exported again (a backfill or a full snapshot)
 
+They are declared once, in :class:`newscrawl.spiders.args.OutletArgs`, and checked before the
+crawl starts: an unknown argument or a bad value stops ``scrapy crawl`` with one line, exit 1.
+
 Incremental runs (cron): articles already in the state store (``NEWSCRAWL_STATE_URI``) are not
 fetched again unless their list entry shows a newer time than the stored one (an edit), or they
 were published within ``NEWSCRAWL_REVISIT_HOURS`` (default 0: off; for CMSes whose lists show no
@@ -33,11 +36,9 @@ Stats: ``newscrawl/sections``, ``newscrawl/lists/...`` (``stopped_known``, ``sto
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Self
 
 import scrapy
 from scrapy import signals
@@ -50,55 +51,12 @@ from newscrawl.families import family_of
 from newscrawl.items import Article
 from newscrawl.pages.extract import NotAnArticle, extract
 from newscrawl.pages.section import ListEntry, SectionPage
-from newscrawl.parsing.dates import KST, parse_datetime
 from newscrawl.parsing.urls import article_id
-from newscrawl.state.store import DEFAULT_STATE_URI, SeenStore, open_store
+from newscrawl.spiders.args import OutletArgs, TypedArgsSpider
+from newscrawl.state.shared import crawl_store
+from newscrawl.state.store import SeenStore
 
 logger = logging.getLogger(__name__)
-
-
-def parse_since(value: str | None) -> datetime | None:
-    """'2024-03-01' or '2024-03-01T12:00:00+09:00' -> aware datetime (Korea time by default)."""
-    if value in (None, ""):
-        return None
-    dt = parse_datetime(str(value), default_tz=KST)
-    if dt is None:
-        raise ValueError(f"since={value!r} is not a date: use YYYY-MM-DD or an ISO 8601 datetime")
-    return dt
-
-
-def parse_until(value: str | None) -> datetime | None:
-    """Like :func:`parse_since`, but a bare date means the end of that day."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    dt = parse_datetime(text, default_tz=KST)
-    if dt is None:
-        raise ValueError(f"until={value!r} is not a date: use YYYY-MM-DD or an ISO 8601 datetime")
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-        dt = dt + timedelta(days=1) - timedelta(seconds=1)
-    return dt
-
-
-def parse_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"", "0", "false", "no", "off"}:
-        return False
-    raise ValueError(f"{name}={value!r}: use true or false")
-
-
-def parse_positive_int(name: str, value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} is not a whole number") from None
-    if number < 0:
-        raise ValueError(f"{name}={value!r} must be 0 (no limit) or more")
-    return number
 
 
 def article_from_response(response: Response, site: Outlet, stats: StatsCollector,
@@ -135,14 +93,7 @@ def article_from_response(response: Response, site: Outlet, stats: StatsCollecto
     return item
 
 
-def check_base_url(base_url: str) -> str:
-    """``base_url`` without a trailing slash, or ValueError naming the argument."""
-    if not base_url.startswith(("http://", "https://")) or not urlsplit(base_url).hostname:
-        raise ValueError(f"base_url={base_url!r} must be an http:// or https:// URL with a host")
-    return base_url.rstrip("/")
-
-
-class NewsSpider(scrapy.Spider):
+class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
     """Base of every outlet spider.
 
     Catalog spiders set ``name`` and ``site``; family spiders (``newscrawl.spiders.catalog``)
@@ -151,57 +102,54 @@ class NewsSpider(scrapy.Spider):
     """
 
     site: Outlet
+    args_model = OutletArgs
+    args: OutletArgs
 
-    def __init__(
-        self,
-        *args: Any,
-        base_url: str | None = None,
-        sections: str | None = None,
-        max_pages: str | int | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        full: str | bool | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, arguments: OutletArgs, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.site = self.configure_site(base_url)
+        self.args = arguments
+        self.site = self.configure_site()
         self.family = family_of(self.site)
         self.allowed_domains = list(self.site.domains)
-        self._arg_sections = [s.strip() for s in sections.split(",") if s.strip()] if sections else None
-        self._arg_max_pages = max_pages
-        self._arg_since = since
-        self._arg_until = until
-        self.full = parse_bool("full", full) if full is not None else False
-        self.max_pages = 0
-        self.since: datetime | None = None
-        self.until: datetime | None = None
         self.seen_keys: set[str] = set()
         self.state: SeenStore | None = None
         self.revisit_after: datetime | None = None
         self.completed_sections: set[str] = set()  # paginated to the end in this run
 
-    def configure_site(self, base_url: str | None) -> Outlet:
+    # The effective arguments, read by the pipelines and the run report.
+    @property
+    def since(self) -> datetime | None:
+        return self.args.since
+
+    @property
+    def until(self) -> datetime | None:
+        return self.args.until
+
+    @property
+    def max_pages(self) -> int:
+        return self.args.max_pages
+
+    @property
+    def full(self) -> bool:
+        return self.args.full
+
+    def configure_site(self) -> Outlet:
         """The outlet this spider crawls: the class's ``site``, moved to ``base_url`` if given."""
-        if base_url:
-            return self.site.with_base_url(check_base_url(base_url))
+        if self.args.base_url:
+            return self.site.with_base_url(self.args.base_url)
         return self.site
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
-        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        arguments, passthrough = cls.parse_arguments(kwargs, crawler.settings)
+        spider = super().from_crawler(crawler, *args, arguments=arguments, **passthrough)
         settings = crawler.settings
-        max_pages = spider._arg_max_pages if spider._arg_max_pages is not None else settings.get("NEWSCRAWL_MAX_PAGES")
-        spider.max_pages = parse_positive_int("max_pages", max_pages or 0)
-        spider.since = parse_since(spider._arg_since if spider._arg_since is not None else settings.get("NEWSCRAWL_SINCE"))
-        spider.until = parse_until(spider._arg_until if spider._arg_until is not None else settings.get("NEWSCRAWL_UNTIL"))
-        if spider.since and spider.until and spider.until < spider.since:
-            raise ValueError(f"until={spider.until.isoformat()} is before since={spider.since.isoformat()}")
-        hours = settings.getfloat("NEWSCRAWL_REVISIT_HOURS", 0)
+        hours = settings.getfloat("NEWSCRAWL_REVISIT_HOURS")
         if hours > 0:
             spider.revisit_after = datetime.now(UTC) - timedelta(hours=hours)
         if not spider.full:
             # A read view of the state the dedupe pipeline writes: which articles need no fetch.
-            spider.state = open_store(settings.get("NEWSCRAWL_STATE_URI") or DEFAULT_STATE_URI)
+            spider.state = crawl_store(crawler)
             crawler.signals.connect(spider._close_state, signal=signals.spider_closed)
         return spider
 
@@ -218,8 +166,7 @@ class NewsSpider(scrapy.Spider):
         if reason == "finished":
             for section in sorted(self.completed_sections):
                 self.state.set_meta(self._section_key(section), "1")
-        self.state.close()
-        self.state = None
+        self.state = None  # the crawl's shared store closes itself when the engine stops
 
     def known_change(self, entry: ListEntry) -> str:
         """'new', 'known', 'changed' (known, but the list shows a newer time than stored) or 'revisit'
@@ -254,7 +201,7 @@ class NewsSpider(scrapy.Spider):
         return self.family.list_url(self.site.base_url, code, page)
 
     def section_codes(self) -> list[str] | None:
-        return self._arg_sections or (list(self.site.sections) or None)
+        return list(self.args.sections or self.site.sections) or None
 
     async def start(self) -> AsyncIterator[Any]:
         codes = self.section_codes()
@@ -301,7 +248,7 @@ class NewsSpider(scrapy.Spider):
             logger.info("section %s page %d lists no article: end of section", section, page)
             self.completed_sections.add(section)
             return
-        cutoff = self.since.replace(hour=0, minute=0, second=0) if self.since else None
+        cutoff = self.args.list_cutoff
         older = known = 0
         for entry in entries:
             if cutoff and entry.date and entry.date < cutoff:

@@ -11,20 +11,16 @@ it, for an outlet not in the catalog yet::
 
 ``base_url`` is required; ``slug`` (the ``site`` field and ``article_id`` prefix)
 defaults to the host without ``www.``; ``name`` (``site_name``) defaults to the slug.
-The usual ``NewsSpider`` arguments (``sections``, ``max_pages``, ``since``) apply.
+The usual ``NewsSpider`` arguments (``sections``, ``max_pages``, ``since``, ``until``, ``full``)
+apply; all are declared in :class:`newscrawl.spiders.args.FamilyArgs`.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from newscrawl.catalog import Outlet, load_catalog
-from newscrawl.families import FAMILIES, check_catalog
-from newscrawl.parsing.urls import host_of
-from newscrawl.spiders.base import NewsSpider, check_base_url
-
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+from newscrawl.families import FAMILIES, Family, check_catalog
+from newscrawl.spiders.args import FamilyArgs
+from newscrawl.spiders.base import NewsSpider
 
 
 def _make(slug: str) -> type[NewsSpider]:
@@ -34,42 +30,30 @@ def _make(slug: str) -> type[NewsSpider]:
 
 
 class FamilySpider(NewsSpider):
-    """An outlet known only by its address: the site is built from ``-a`` arguments."""
+    """An outlet known only by its address: the site is built from ``-a`` arguments (:class:`FamilyArgs`)."""
 
-    family_name: str
+    family_record: Family
+    args_model = FamilyArgs
+    args: FamilyArgs
 
-    def __init__(self, *args: Any, slug: str | None = None, name: str | None = None, **kwargs: Any) -> None:
-        # ``name`` must not reach scrapy.Spider, which would rename the spider (and its output paths).
-        self._arg_slug = slug
-        self._arg_site_name = name
-        super().__init__(*args, **kwargs)
-
-    def configure_site(self, base_url: str | None) -> Outlet:
-        if not base_url:
-            raise ValueError(f"the {self.name!r} spider crawls an outlet that is not in the catalog and needs its "
-                             f"address: scrapy crawl {self.name} -a base_url=https://www.example.co.kr "
-                             "[-a slug=example] [-a name=outlet name]")
-        base_url = check_base_url(base_url)
-        host = host_of(base_url)
-        slug = (self._arg_slug or host).strip()
-        if not _SLUG_RE.match(slug):
-            raise ValueError(f"slug={slug!r} must be lowercase letters, digits, '.', '_' or '-'")
-        return Outlet(slug=slug, name=(self._arg_site_name or "").strip() or slug, family=self.family_name,
-                          base_url=base_url, domains=(host,))
+    def configure_site(self) -> Outlet:
+        # ``-a name=`` is the outlet's name: it stays in the arguments and never reaches scrapy.Spider,
+        # which would rename the spider (and its output paths).
+        return self.args.outlet(self.family_record.name)
 
 
-def _make_family(family: str) -> type[NewsSpider]:
-    return type(f"{family.title()}FamilySpider", (FamilySpider,),
-                {"name": family, "family_name": family,
-                 "__doc__": f"Any outlet on the {family} CMS: -a base_url=URL [-a slug=...] [-a name=...]."})
+def _make_family(family: Family) -> type[NewsSpider]:
+    return type(f"{family.name.title()}FamilySpider", (FamilySpider,),
+                {"name": family.name, "family_record": family,
+                 "__doc__": f"Any outlet on the {family.name} CMS: -a base_url=URL [-a slug=...] [-a name=...]."})
 
 
 for _slug in check_catalog(load_catalog()):
     globals()[f"spider_{_slug}"] = _make(_slug)
 
-for _family, _spec in FAMILIES.items():
-    if not _spec.crawlable:
+for _family in FAMILIES.values():
+    if not _family.crawlable:
         continue  # no list pages to walk (the generic extractor): nothing to crawl from a home page
-    if _family in load_catalog():
-        raise RuntimeError(f"catalog outlet {_family!r} has the name of a family spider; rename the outlet")
-    globals()[f"family_spider_{_family}"] = _make_family(_family)
+    if _family.name in load_catalog():
+        raise RuntimeError(f"catalog outlet {_family.name!r} has the name of a family spider; rename the outlet")
+    globals()[f"family_spider_{_family.name}"] = _make_family(_family)
