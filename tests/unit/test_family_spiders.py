@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
-from scrapy.utils.test import get_crawler
 
 from newscrawl.catalog import load_catalog
 from newscrawl.spiders.base import NewsSpider
+from tests.helpers import project_crawler
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +17,10 @@ def loader() -> SpiderLoader:
 
 
 def make(loader: SpiderLoader, spider_name: str, /, **kwargs: str) -> NewsSpider:
-    """The spider as `scrapy crawl SPIDER -a k=v ...` builds it."""
+    """The spider as `scrapy crawl SPIDER -a k=v ...` builds it (state in memory, nothing written)."""
     cls = loader.load(spider_name)
-    return cls.from_crawler(get_crawler(cls), **kwargs)
+    assert issubclass(cls, NewsSpider)
+    return cls.from_crawler(project_crawler(cls, NEWSCRAWL_STATE_URI="memory://"), **kwargs)
 
 
 def test_scrapy_list_has_catalog_outlets_and_family_spiders(loader: SpiderLoader) -> None:
