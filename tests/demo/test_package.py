@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
@@ -40,9 +40,9 @@ def _not_sources(folder: str, names: list[str]) -> set[str]:
 _PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)")
 
 
-def _runtime_pins() -> dict[str, str]:
+def _runtime_pins() -> dict[NormalizedName, str]:
     """The ``name==version`` lines of requirements.txt from ``# Runtime`` to the next comment heading."""
-    pins: dict[str, str] = {}
+    pins: dict[NormalizedName, str] = {}
     section = None
     for line in (ROOT / "requirements.txt").read_text("utf-8").splitlines():
         if line.startswith("#"):
