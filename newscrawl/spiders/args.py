@@ -214,7 +214,7 @@ class OutletArgs(SpiderArgs):
     #: Skip newer list entries and articles; a bare date means the end of that day (``NEWSCRAWL_UNTIL``).
     until: Annotated[datetime | None, BeforeValidator(_until), Setting("NEWSCRAWL_UNTIL")]
     #: Ignore the state store: fetch and export everything again.
-    full: Annotated[bool, BeforeValidator(_flag)] = False
+    full: Annotated[bool, BeforeValidator(_flag), Setting("NEWSCRAWL_FULL")]
 
     @model_validator(mode="after")
     def _window(self, info: ValidationInfo) -> Self:

@@ -139,7 +139,7 @@ def test_bad_articles_argument(kwargs: dict[str, str], expected: str) -> None:
 def test_every_setting_a_field_falls_back_to_is_defined_in_settings_py() -> None:
     marked = {**settings_of(OutletArgs), **settings_of(FamilyArgs), **settings_of(ArticlesArgs)}
     assert marked == {"since": "NEWSCRAWL_SINCE", "until": "NEWSCRAWL_UNTIL", "max_pages": "NEWSCRAWL_MAX_PAGES",
-                      "max_articles": "NEWSCRAWL_MAX_ARTICLES"}
+                      "max_articles": "NEWSCRAWL_MAX_ARTICLES", "full": "NEWSCRAWL_FULL"}
     for setting in marked.values():
         assert hasattr(project_settings, setting), setting
 
@@ -162,6 +162,8 @@ def test_settings_fill_what_arguments_leave_out_and_arguments_win(built: list[An
     spider = build(spider_news21tongsin, settings, max_pages="1", since="2024-03-10")
     built.append(spider.crawler)
     assert spider.max_pages == 1 and spider.since == datetime(2024, 3, 10, tzinfo=KST)
+    assert build(spider_news21tongsin, {"NEWSCRAWL_FULL": "true"}).full is True
+    assert build(spider_news21tongsin, {"NEWSCRAWL_FULL": "true"}, full="false").full is False
     articles = build(ArticlesSpider, {"NEWSCRAWL_MAX_ARTICLES": 7, "NEWSCRAWL_SINCE": "2024-03-01"},
                      feed="https://a.example/rss")
     assert articles.max_articles == 7 and articles.since == datetime(2024, 3, 1, tzinfo=KST)
