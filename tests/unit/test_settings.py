@@ -73,3 +73,18 @@ def test_the_crawl_opens_its_state_store_once(tmp_path: Path) -> None:
     close_crawl_store(other)
     assert crawl_store(crawler) is not first  # reopened after an explicit close
     close_crawl_store(crawler)
+
+
+def test_spider_and_dedupe_pipeline_share_the_one_store(tmp_path: Path) -> None:
+    from newscrawl.pipelines.dedupe import DedupePipeline
+    from newscrawl.spiders.catalog import spider_news21tongsin  # type: ignore[attr-defined]
+
+    crawler = project_crawler(spider_news21tongsin, NEWSCRAWL_STATE_URI=f"sqlite:///{tmp_path / 's.sqlite'}")
+    spider = spider_news21tongsin.from_crawler(crawler)
+    crawler.spider = spider
+    pipe = DedupePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    try:
+        assert spider.state is not None and spider.state is pipe.store is crawl_store(crawler)
+    finally:
+        close_crawl_store(crawler)
