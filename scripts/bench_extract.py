@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from scrapy.http import HtmlResponse  # noqa: E402
 
 from newscrawl.catalog import Outlet, load_catalog  # noqa: E402
-from newscrawl.pages.extract import extract  # noqa: E402
+from newscrawl.extract import extract  # noqa: E402
 
 
 def demo_pages(n: int) -> list[tuple[str, bytes]]:

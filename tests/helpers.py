@@ -17,8 +17,8 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl import settings as project_settings
 from newscrawl.catalog import Outlet, load_catalog
+from newscrawl.extract import extract as extract_item
 from newscrawl.output.exporters import export_dict
-from newscrawl.pages.extract import extract as extract_item
 from tests.pages.cases import FIXTURES, get_case, resolve_outlet
 
 __all__ = ["FIXTURES", "SHARED", "extract", "page_file", "project_crawler", "project_settings_with", "response",

@@ -20,9 +20,9 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 
+from newscrawl.extract import NotAnArticle, extract
 from newscrawl.families import resolve
 from newscrawl.output.exporters import export_dict
-from newscrawl.pages.extract import NotAnArticle, extract
 from newscrawl.parsing.charset import repair_encoding
 
 

@@ -3,7 +3,7 @@ of the body, reporters parsed.
 
 The rules live in ``newscrawl.parsing.cleaning`` (``BOILERPLATE_RULES``) and
 ``newscrawl.parsing.bylines``; :func:`clean_article` applies them to any item through
-``ItemAdapter``. :func:`newscrawl.pages.extract.extract` runs it on every page, which counts
+``ItemAdapter``. :func:`newscrawl.extract.extract` runs it on every page, which counts
 ``newscrawl/clean/<rule>`` for every rule that fired (dateline, copyright, related, ...).
 Cleaning is idempotent (a property test holds it so).
 """

@@ -47,9 +47,9 @@ from scrapy.http import Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 
 from newscrawl.catalog import Outlet
+from newscrawl.extract import NotAnArticle, extract
 from newscrawl.families import family_of
 from newscrawl.items import Article
-from newscrawl.pages.extract import NotAnArticle, extract
 from newscrawl.pages.section import ListEntry, SectionPage
 from newscrawl.parsing.urls import article_id
 from newscrawl.spiders.args import OutletArgs, TypedArgsSpider

@@ -34,9 +34,9 @@ import attrs
 from scrapy.http import HtmlResponse
 
 from newscrawl.catalog import Outlet, load_catalog
+from newscrawl.extract import extract
 from newscrawl.families import FAMILIES, check_catalog, get_family, resolve
 from newscrawl.output.exporters import export_dict, to_json_value
-from newscrawl.pages.extract import extract
 from newscrawl.parsing.charset import repair_encoding
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

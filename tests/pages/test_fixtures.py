@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from newscrawl.catalog import load_catalog
+from newscrawl.extract import extract
 from newscrawl.families import FAMILIES, resolve
 from newscrawl.pages.article import NotAnArticle
-from newscrawl.pages.extract import extract
 from tests.pages.cases import CASE_FILES, PageCase, fixture_catalog, load_cases, render
 
 CASES = load_cases()

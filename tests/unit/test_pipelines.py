@@ -10,10 +10,10 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 
+from newscrawl.extract import extract
 from newscrawl.families import resolve
 from newscrawl.items import Article
 from newscrawl.pages.clean import clean_article
-from newscrawl.pages.extract import extract
 from newscrawl.parsing.dates import KST
 from newscrawl.pipelines import Duplicate, Rejected
 from newscrawl.pipelines.dedupe import DedupePipeline
