@@ -35,7 +35,7 @@ class CharsetRepairMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CharsetRepairMiddleware:
-        if not crawler.settings.getbool("NEWSCRAWL_CHARSET_REPAIR_ENABLED", True):
+        if not crawler.settings.getbool("NEWSCRAWL_CHARSET_REPAIR_ENABLED"):
             raise NotConfigured
         return cls(crawler.stats)
 

@@ -78,8 +78,8 @@ class CsvArticleExporter(CsvItemExporter):
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: BytesIO, *args: Any, **kwargs: Any) -> CsvArticleExporter:
         settings = crawler.settings
-        kwargs.setdefault("list_separator", settings.get("NEWSCRAWL_CSV_LIST_SEPARATOR", DEFAULT_LIST_SEPARATOR))
-        kwargs.setdefault("excel", settings.getbool("NEWSCRAWL_CSV_EXCEL", False))
+        kwargs.setdefault("list_separator", settings["NEWSCRAWL_CSV_LIST_SEPARATOR"])
+        kwargs.setdefault("excel", settings.getbool("NEWSCRAWL_CSV_EXCEL"))
         return cls(file, *args, **kwargs)
 
     def serialize_field(self, field: Mapping[str, Any] | Field, name: str, value: Any) -> Any:
