@@ -59,7 +59,7 @@ REPORTED_SETTINGS = ("NEWSCRAWL_STATE_URI", "NEWSCRAWL_SINCE", "NEWSCRAWL_UNTIL"
 SPIDER_ARGUMENTS = ("since", "until", "full", "max_pages", "max_articles", "sections")
 
 
-class _Blank(dict):
+class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
 
@@ -127,7 +127,7 @@ def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         "extract_errors": summary["extract_errors"],
         "exported": summary["exported"],
         "rejected": summary["rejected"],
-        "rejected_by_reason": dict(sorted(summary["reject_reasons"].items())),  # type: ignore[attr-defined]
+        "rejected_by_reason": dict(sorted(summary["reject_reasons"].items())),
         "duplicates": summary["duplicates"],
         "duplicates_by_kind": {k: stats.get(f"newscrawl/dedupe/{k}", 0)
                                for k in ("article_id", "canonical_url", "content_hash", "near_duplicate_dropped")},
@@ -210,7 +210,7 @@ class RunReport:
         site = uri_params({}, spider)["site"]
         state_uri = settings["NEWSCRAWL_STATE_URI"]
         lock = lock_path(state_uri) if settings.getbool("NEWSCRAWL_LOCK_ENABLED") else None
-        return _json_value({
+        report: dict[str, Any] = _json_value({
             "spider": getattr(spider, "name", None),
             "site": site,
             "sites": sorted(self.coverage.items),
@@ -243,6 +243,7 @@ class RunReport:
             "spider_arguments": {name: value for name in SPIDER_ARGUMENTS
                                  if not callable(value := getattr(spider, name, None)) and value is not None},
         })
+        return report
 
     def spider_closed(self, reason: str) -> None:
         if self.path is None:

@@ -8,6 +8,8 @@ dropped duplicate or a counted non-article page; this line adds them up so a use
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -16,7 +18,7 @@ from scrapy.exceptions import NotConfigured
 logger = logging.getLogger(__name__)
 
 
-def summary_counts(stats: dict) -> dict[str, object]:
+def summary_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
     rejects = {k.removeprefix("newscrawl/rejects/"): v for k, v in stats.items()
                if k.startswith("newscrawl/rejects/") and k != "newscrawl/rejects/total"}
     return {

@@ -217,7 +217,7 @@ class DedupePipeline:
         assert self.store is not None, "DedupePipeline used before open_spider"
         store = self.store
         adapter = ItemAdapter(item)
-        key = adapter.get("article_id") or adapter.get("canonical_url") or adapter.get("url")
+        key: str = adapter.get("article_id") or adapter.get("canonical_url") or adapter["url"]
         url = adapter.get("canonical_url")
         digest = adapter.get("content_hash")
         full = bool(getattr(self.crawler.spider, "full", False))

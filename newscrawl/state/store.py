@@ -186,15 +186,21 @@ class SeenStore(Protocol):
 
 
 def _ts(value: datetime | None, name: str) -> int | None:
-    if value is None:
-        return None
+    return None if value is None else _seconds(value, name)
+
+
+def _seconds(value: datetime, name: str) -> int:
     if value.tzinfo is None:
         raise ValueError(f"{name} must be an aware datetime (got naive {value.isoformat()})")
     return int(value.timestamp())
 
 
 def _dt(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
+    return None if value is None else _at(value)
+
+
+def _at(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _split_id(article_id: str) -> tuple[str | None, int, str | None]:
@@ -282,23 +288,21 @@ class SQLiteSeenStore:
         local = local if local_text is None else local_text
         article_id = f"{self._site_names[site]}:{local}" if site else str(local)
         return SeenRecord(key, article_id, url_hash, content_hash, key if cluster is None else cluster,
-                          _dt(first), _dt(last), _dt(published), _dt(modified), revision)  # type: ignore[arg-type]
+                          _at(first), _at(last), _dt(published), _dt(modified), revision)
 
     def get(self, *, article_id: str | None = None, url: str | None = None,
             content_hash: str | None = None, key: int | None = None) -> SeenRecord | None:
-        given = [(n, v) for n, v in (("article_id", article_id), ("url", url), ("content_hash", content_hash),
-                                     ("key", key)) if v is not None]
-        if len(given) != 1:
+        if sum(v is not None for v in (article_id, url, content_hash, key)) != 1:
             raise TypeError("get() takes exactly one of article_id, url, content_hash, key")
-        name, value = given[0]
-        if name == "key":
-            where, arg = "key = ?", value
-        elif name == "article_id":
-            return self._get_id(value)
-        elif name == "url":
-            where, arg = "url_hash = ? ORDER BY last_seen DESC, key DESC LIMIT 1", key64(value)
+        if key is not None:
+            where, arg = "key = ?", key
+        elif article_id is not None:
+            return self._get_id(article_id)
+        elif url is not None:
+            where, arg = "url_hash = ? ORDER BY last_seen DESC, key DESC LIMIT 1", key64(url)
         else:
-            where, arg = "content_hash = ? ORDER BY key LIMIT 1", content_key(value)
+            assert content_hash is not None
+            where, arg = "content_hash = ? ORDER BY key LIMIT 1", content_key(content_hash)
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE {where}", (arg,)).fetchone()
         return self._record(row) if row else None
 
@@ -328,7 +332,7 @@ class SQLiteSeenStore:
             yield from map(self._record, rows)
 
     def __len__(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM article").fetchone()[0]
+        return int(self.conn.execute("SELECT count(*) FROM article").fetchone()[0])
 
     # -- writing ----------------------------------------------------------------------
 
@@ -357,7 +361,7 @@ class SQLiteSeenStore:
         """
         if not article_id:
             raise ValueError("article_id is required (use the canonical URL when an item has none)")
-        seen = _ts(seen_at, "seen_at") if seen_at is not None else int(datetime.now(UTC).timestamp())
+        seen = _seconds(seen_at, "seen_at") if seen_at is not None else int(datetime.now(UTC).timestamp())
         published, modified = _ts(published_at, "published_at"), _ts(modified_at, "modified_at")
         url_hash = key64(url) if url else None
         body_hash = content_key(content_hash) if content_hash else None
@@ -378,14 +382,14 @@ class SQLiteSeenStore:
                 if signature is not None:
                     self.near.add(key, signature)
                 return SeenRecord(key, article_id, url_hash, body_hash, key if cluster_id is None else cluster_id,
-                                  _dt(seen), _dt(seen), _dt(published), _dt(modified), 1), Change.NEW  # type: ignore[arg-type]
+                                  _at(seen), _at(seen), _dt(published), _dt(modified), 1), Change.NEW
             old = self._record(row)
             changed = body_hash is not None and old.content_hash is not None and body_hash != old.content_hash
             new = old._replace(
                 url_hash=url_hash if url_hash is not None else old.url_hash,
                 content_hash=body_hash if body_hash is not None else old.content_hash,
                 cluster_id=cluster_id if cluster_id is not None else old.cluster_id,
-                last_seen=max(old.last_seen, _dt(seen)),  # type: ignore[type-var]
+                last_seen=max(old.last_seen, _at(seen)),
                 published_at=_dt(published) if published is not None else old.published_at,
                 modified_at=_dt(modified) if modified is not None else old.modified_at,
                 revision=old.revision + changed,
