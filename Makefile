@@ -21,7 +21,8 @@ demo: venv
 demo-reset:
 	rm -rf $(DEMO_OUT)
 
-test: venv
+# The README's test command (and CI's): lint (ruff + mypy --strict) first, then every test.
+test: venv lint
 	$(PY) -m pytest -q
 
 score: venv
@@ -39,4 +40,4 @@ lint: venv
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf output .newscrawl .pytest_cache
+	rm -rf output .newscrawl .pytest_cache build dist
