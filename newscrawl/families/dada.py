@@ -62,7 +62,7 @@ class DadaArticlePage(ArticlePage):
         return article_key(self.response.url)
 
     def family_title(self) -> str | None:
-        return self.text(".article-head-title")
+        return self.inputs.text(".article-head-title")
 
     def family_section(self) -> str | None:
         names = [normalize_space(t) for t in self.sel.css(".article-head-nav a::text").getall()]

@@ -1,4 +1,4 @@
-"""Any news site: no family selectors, only the generic fallbacks of ``ArticlePage``
+"""Any news site: no family selectors, only the generic fallbacks (:mod:`newscrawl.pages.fallbacks`)
 (JSON-LD, OpenGraph/meta, visible Korean date and byline labels, main-text extraction).
 """
 

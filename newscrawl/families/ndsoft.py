@@ -139,7 +139,7 @@ class NdsoftArticlePage(ArticlePage):
 
     def family_title(self) -> str | None:
         for css in TITLE_CSS:
-            title = self.text(css)
+            title = self.inputs.text(css)
             if title:
                 return title
         return None
@@ -257,8 +257,7 @@ class NdsoftSectionPage(SectionPage):
         out: dict[str, SectionLink] = {}
         links = self.sel.css('a[href*="articleList.html"][href*="sc_section_code="]')
         # Links to the top section itself first, so its name is not a sub-section's.
-        links = sorted(links, key=lambda a: "sc_sub_section_code=" in a.attrib["href"])
-        for a in links:
+        for a in sorted(links, key=lambda a: "sc_sub_section_code=" in a.attrib["href"]):
             url = self.response.urljoin(a.attrib["href"])
             code = query_param(url, "sc_section_code")
             if not code or not SECTION_CODE_RE.match(code) or code in out:

@@ -1,0 +1,377 @@
+"""Generic candidates for every article field, for pages (or fields) a family cannot read.
+
+Each zero-argument method of :class:`Fallbacks` is one step of a field's chain in
+:class:`~newscrawl.pages.article.ArticlePage`: it returns a value or None and never records
+where the value came from (the page does, in one place). The two fields whose sources must
+be weighed against each other rather than tried in order have a *rule* here:
+:func:`decide_title` and :meth:`Fallbacks.decide_authors`. All of it is general: no outlet
+is special-cased, so a rule that helps one site helps every site with the same markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import attrs
+from lxml import html as lxml_html
+
+from newscrawl.pages.inputs import HANGUL, PageInputs
+from newscrawl.parsing import appstate, jsonld
+from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline, split_person_names
+from newscrawl.parsing.dates import find_dates, parse_datetime
+from newscrawl.parsing.html import body_parts
+from newscrawl.parsing.maintext import main_text
+from newscrawl.parsing.text import normalize_space
+
+#: One step of a field's chain: (source name recorded in ``extractor``, zero-argument getter).
+Step = tuple[str, Callable[[], Any]]
+#: How a field weighs its fallback steps: steps in, (winning source, value) or None out.
+Rule = Callable[[Sequence[Step]], "tuple[str, Any] | None"]
+#: (raw text as shown, parsed time).
+Dated = tuple[str, datetime]
+
+PUBLISHED_META = ("article:published_time", "og:article:published_time", "article:published", "published_time",
+                  "pubdate", "publishdate", "publish-date", "date", "dc.date.issued", "dc.date", "dcterms.created",
+                  "sailthru.date", "parsely-pub-date", "datePublished", "og:published_time", "article.published",
+                  "cXenseParse:recs:publishtime", "nv:date")
+MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time", "dateModified",
+                 "last-modified", "dcterms.modified", "article.updated")
+AUTHOR_META = ("article:author", "author", "dable:author", "byl", "parsely-author", "sailthru.author",
+               "dc.creator", "citation_author", "og:article:author")
+#: Last " - Site" / " | Site" / "ㅣSite" part of a title.
+_TITLE_TAIL = re.compile(r"(?P<sep>\s+[|\-–—:·»/]\s+|\s*[|｜ㅣ]\s*|\s*::\s*|：)(?P<tail>[^|｜ㅣ]{1,60})$")
+_TITLE_HEAD = re.compile(r"^(?P<head>[^|｜ㅣ]{1,40}?)(?:\s+[|\-–—:»]\s+|\s*[|｜ㅣ]\s*)")
+_SECTION_TAIL = re.compile(r"-[가-힣A-Za-z]{1,6}$")
+_TITLE_SEP_START = re.compile(r"^\s*(?:[|\-–—:·»ㅣ｜/：]|::)\s*")
+#: An <h1> that is the site's logo or name, not the headline.
+_LOGO_XPATH = (
+    "ancestor-or-self::*[contains(@class,'logo') or contains(@id,'logo') or contains(@id,'site-title')"
+    " or contains(@class,'site-title') or contains(@class,'site-name') or contains(@class,'brand')]"
+    " | ancestor-or-self::a[@href='/' or @href='./'] | .//a[@href='/' or @href='./']"
+)
+_HIDDEN_TAGS = frozenset({"script", "style", "a", "footer", "aside", "nav", "noscript", "template"})
+_CHROME_WORDS = ("footer", "copyright", "company")
+_DIGIT = re.compile(r"\d")
+_ROLE_WORD = re.compile(r"(기자|특파원|논설위원|칼럼니스트|편집위원)(\s|$|[,·])")
+_BYLINE_XPATH = ("//*[contains(@class,'byline') or contains(@class,'author') or contains(@class,'writer')"
+                 " or contains(@class,'reporter')][not(ancestor::footer)][not(ancestor::aside)]")
+#: Two to four capitalised words (optionally with a title like Dr.): a person, not a desk.
+_PERSON_NAME = re.compile(r"^(?:(?:Dr|Prof|Mag)\.\s+)?[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+){1,3}$")
+#: Outlet-like words (a title part ending in one is a site name).
+_OUTLET_TAIL = re.compile(r"(뉴스|일보|신문|방송|통신|미디어|타임스|경제|닷컴|\.com|\.de|\.co\.kr|\.kr|online|news)$")
+#: Blank lines (or CRLF) separate the paragraphs of a JSON-LD articleBody.
+_LD_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\r\n")
+
+
+@attrs.frozen
+class Body:
+    """Paragraphs and images of the article text; false when there are no paragraphs."""
+
+    paragraphs: list[str]
+    images: list[dict[str, str | None]] = attrs.field(factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.paragraphs)
+
+
+def first_value(steps: Sequence[Step]) -> tuple[str, Any] | None:
+    """The default rule: steps run in order, the first that gives a value wins (later ones never run)."""
+    for source, get in steps:
+        value = get()
+        if value:
+            return source, value
+    return None
+
+
+def dated(raw: str | None) -> Dated | None:
+    """``(raw, time)`` when ``raw`` parses as a time, else None."""
+    value = parse_datetime(raw) if raw else None
+    return (raw, value) if raw and value else None
+
+
+def decide_title(steps: Sequence[Step]) -> tuple[str, str] | None:
+    """Every title candidate is read, then weighed.
+
+    The first one found wins, except that the headline shown in ``<h1>`` and confirmed by
+    ``og:title`` beats an SEO headline in JSON-LD, and a candidate that is another one plus
+    a ``" - Site"``-like tail gives way to the shorter one.
+    """
+    candidates = [(source, get()) for source, get in steps]
+    source, title = next(((s, t) for s, t in candidates if t), ("", None))
+    values = dict(candidates)
+    og, h1 = values.get("meta:og"), values.get("html:h1")
+    if og and og == h1:
+        source, title = "html:h1", h1
+    if title is None:
+        return None
+    for other_source, other in candidates:
+        if other and other != title and title.startswith(other) and _TITLE_SEP_START.match(title[len(other):]) \
+                and len(title) - len(other) < 0.6 * len(title):
+            source, title = other_source, other
+    return source, title
+
+
+class Fallbacks:
+    """The generic steps over one page's inputs; results that two steps share are computed once."""
+
+    def __init__(self, inputs: PageInputs) -> None:
+        self.inputs = inputs
+
+    # -- site names ----------------------------------------------------------------------
+    def is_site_part(self, part: str) -> bool:
+        """Whether a title part (or an 'author') names the outlet rather than saying something."""
+        folded = normalize_space(part).casefold()
+        if not folded:
+            return True
+        squashed = folded.replace(" ", "")
+        for name in self.inputs.site_names:
+            if len(name) < 2:
+                continue
+            if folded == name or squashed == name.replace(" ", ""):
+                return True
+            # "머니투데이 뉴스", "Golem.de", "Mirror Online": the name plus a short generic tail.
+            if (name in folded or name.replace(" ", "") in squashed) and len(folded) <= len(name) + 8:
+                return True
+        return bool(_OUTLET_TAIL.search(folded)) and len(folded) <= 12 and " " not in folded.strip()
+
+    def strip_site_name(self, title: str | None) -> str | None:
+        """'Headline | Site', 'Headline - Site', 'Headline-섹션ㅣ사이트' -> 'Headline'."""
+        if not title:
+            return None
+        title = normalize_space(title)
+        for _ in range(3):  # "Headline - Section | Site": peel up to three trailing parts
+            match = _TITLE_TAIL.search(title)
+            if not match or not self.is_site_part(match.group("tail")) or match.start() < len(title) // 3:
+                break
+            title = title[: match.start()].rstrip()
+            # A short section name glued before the site part ("…커졌다-정치ㅣ한국일보").
+            section = _SECTION_TAIL.search(title)
+            if section and match.group("sep").strip() in {"ㅣ", "|", "｜"}:
+                title = title[: section.start()].rstrip()
+        head = _TITLE_HEAD.match(title)
+        if head and self.is_site_part(head.group("head")):
+            title = title[head.end():]
+        return title or None
+
+    def og_site_name(self) -> str | None:
+        return self.inputs.meta("og:site_name")
+
+    def ld_publisher_name(self) -> str | None:
+        return self.inputs.ld_publisher_name
+
+    def declared_language(self) -> str | None:
+        """The page's own language code (``<html lang>``, og:locale), primary subtag only."""
+        lang = normalize_space(self.inputs.html_lang or self.inputs.meta("og:locale", "content-language"))
+        return lang.replace("_", "-").split("-")[0].lower() if lang else None
+
+    # -- title ---------------------------------------------------------------------------
+    def ld_headline(self) -> str | None:
+        return normalize_space(jsonld.text_value(self.inputs.ld.get("headline"))) or None
+
+    def og_title(self) -> str | None:
+        return self.strip_site_name(self.inputs.meta("og:title", "twitter:title"))
+
+    def h1(self) -> str | None:
+        """The first substantial <h1> that is not the site logo."""
+        for node in self.inputs.sel.css("h1"):
+            if node.xpath(_LOGO_XPATH):
+                continue
+            text = normalize_space(node.xpath("normalize-space(string())").get())
+            if len(text) >= 5 and not self.is_site_part(text):
+                return text
+        return None
+
+    def title_tag(self) -> str | None:
+        return self.strip_site_name(self.inputs.sel.css("title::text").get())
+
+    # -- section -------------------------------------------------------------------------
+    def meta_section(self) -> str | None:
+        return self.inputs.meta("article:section")
+
+    def ld_section(self) -> str | None:
+        return jsonld.text_value(self.inputs.ld.get("articleSection"))
+
+    # -- dates ---------------------------------------------------------------------------
+    def ld_published(self) -> Dated | None:
+        ld = self.inputs.ld
+        return dated(jsonld.text_value(ld.get("datePublished")) or jsonld.text_value(ld.get("dateCreated")))
+
+    def meta_published(self) -> Dated | None:
+        return dated(self.inputs.meta(*PUBLISHED_META))
+
+    def visible_published(self) -> Dated | None:
+        return self.visible_dates[0]
+
+    def appstate_published(self) -> Dated | None:
+        return self.app_dates[0]
+
+    def ld_modified(self) -> Dated | None:
+        return dated(jsonld.text_value(self.inputs.ld.get("dateModified")))
+
+    def meta_modified(self) -> Dated | None:
+        return dated(self.inputs.meta(*MODIFIED_META))
+
+    def visible_modified(self) -> Dated | None:
+        return self.visible_dates[1]
+
+    def appstate_modified(self) -> Dated | None:
+        return self.app_dates[1]
+
+    @cached_property
+    def visible_dates(self) -> tuple[Dated | None, Dated | None]:
+        """Labelled dates (입력/등록/수정 ...) shown in the page, outside scripts and lists of other articles."""
+        published = modified = None
+        excluded: dict[Any, bool] = {}
+
+        def hidden(element: Any) -> bool:
+            """Inside a script, link, other-article list item or page chrome (memoised per element)."""
+            if element is None:
+                return False
+            known = excluded.get(element)
+            if known is None:
+                tag = element.tag if isinstance(element.tag, str) else ""
+                cls = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+                known = (tag in _HIDDEN_TAGS or any(word in cls for word in _CHROME_WORDS)
+                         or (tag == "li" and element.find(".//a") is not None and "info" not in cls)
+                         or hidden(element.getparent()))
+                excluded[element] = known
+            return known
+
+        texts = [t for t in self.inputs.sel.root.xpath("//body//text()")
+                 if ((len(t) < 200 and _DIGIT.search(t)) or len(t) < 20) and not hidden(t.getparent())]
+        blob = normalize_space(" ".join(texts))
+        for found in find_dates(blob):
+            raw = f"{found.label} {found.raw}" if found.label else found.raw
+            if found.kind == "published" and published is None:
+                published = (raw, found.value)
+            elif found.kind == "modified" and modified is None:
+                modified = (raw, found.value)
+            if published and modified:
+                break
+        return published, modified
+
+    @cached_property
+    def app_dates(self) -> tuple[Dated | None, Dated | None]:
+        state = self.inputs.app_state
+        published, modified = appstate.embedded_dates(state) if state else (None, None)
+        return dated(published), dated(modified)
+
+    # -- authors -------------------------------------------------------------------------
+    def ld_author_names(self) -> list[str]:
+        return jsonld.person_names(self.inputs.ld.get("author"), self.inputs.ld_index)
+
+    def meta_author_names(self) -> list[str]:
+        """The first author meta tag that is a name, not a profile URL."""
+        index = self.inputs.meta_index
+        return [v for k in AUTHOR_META if (v := index.get(k.lower())) and not v.startswith(("http://", "https://"))][:1]
+
+    def ld_organization_names(self) -> list[str]:
+        return jsonld.person_names(self.inputs.ld.get("author"), self.inputs.ld_index, organizations=True)
+
+    def visible_author_names(self) -> list[str]:
+        """Names in author markup: rel=author links, itemprop=author, schema.org Person microdata."""
+        sel = self.inputs.sel
+        names: list[str] = []
+        for xpath in ("//*[@itemprop='author']//*[@itemprop='name']", "//a[@rel='author']",
+                      "//*[@itemprop='author'][not(.//*[@itemprop='name'])]"):
+            for node in sel.xpath(xpath):
+                text = normalize_space(node.attrib.get("content") or node.xpath("normalize-space(string())").get())
+                if text and len(text) <= 60 and not text.startswith("(") and text not in names:
+                    names.append(text)
+            if names:
+                break
+        if names:
+            return names
+        # A byline box: class "byline"/"author", short text, "By Jemima Kelly" / "홍길동 기자".
+        for node in sel.xpath(_BYLINE_XPATH)[:12]:
+            text = normalize_space(node.xpath("normalize-space(string())").get())
+            if not text or len(text) > 60:
+                continue
+            if HANGUL.search(text):
+                found = [b.name for b in parse_byline(text)] if _ROLE_WORD.search(text) else []
+            else:
+                found = [n for n in split_person_names(text) if _PERSON_NAME.match(n)]
+            if found:
+                return found
+        return []
+
+    def headline_bylines(self) -> list[Byline]:
+        """Korean reporter lines ('홍길동 기자') in the block around the headline, in order.
+
+        Multi-reporter articles list every reporter there, while metadata often names only
+        the first. Only short texts with a role word count, so sidebars do not leak in.
+        """
+        for node in self.inputs.sel.css("h1, h2, h3"):
+            if node.xpath(_LOGO_XPATH):
+                continue
+            text = normalize_space(node.xpath("normalize-space(string())").get())
+            if len(text) < 5 or self.is_site_part(text):
+                continue
+            found: list[Byline] = []
+            for container in node.xpath("ancestor::*[position() <= 3]")[::-1][-1:]:
+                for leaf in container.xpath(".//*[self::li or self::span or self::em or self::strong or self::p"
+                                            " or self::div or self::dd][not(*[self::li or self::div or self::p])]"):
+                    line = normalize_space(leaf.xpath("normalize-space(string())").get())
+                    if line and len(line) <= 40 and _ROLE_WORD.search(line):
+                        found.extend(parse_byline(line))
+            return merge_bylines(found)
+        return []
+
+    @staticmethod
+    def names_to_bylines(names: list[str]) -> list[Byline]:
+        out: list[Byline] = []
+        for name in names:
+            if HANGUL.search(name):
+                out.extend(parse_byline(name))
+            else:
+                out.extend(Byline(name=n) for n in split_person_names(name))
+        return out
+
+    def decide_authors(self, steps: Sequence[Step]) -> tuple[str, list[Byline]] | None:
+        """The first step naming a person wins; the outlet itself counts only when no one is named.
+
+        Each step gives names; names that are the outlet ('연합뉴스', 'Reuters') are set aside.
+        On Korean pages the reporter lines by the headline replace a winner they contain
+        and extend (metadata often names only the first of several reporters), and the
+        outlet is never an author (wire and desk bylines are not authors there).
+        """
+        korean = self.inputs.is_korean
+        fallback: tuple[str, list[Byline]] | None = None
+        for source, get in steps:
+            found = self.names_to_bylines(get())
+            people = [b for b in found if not self.is_site_part(b.name)]
+            if people:
+                if korean:
+                    listed = self.headline_bylines()
+                    if len(listed) > len(people) and {b.name for b in people} <= {b.name for b in listed}:
+                        return "visible", listed
+                return source, people
+            if found and fallback is None:
+                fallback = (source, found)
+        if fallback and not korean:
+            return fallback
+        return None
+
+    # -- body ----------------------------------------------------------------------------
+    def maintext_body(self) -> Body | None:
+        ld_body = jsonld.text_value(self.inputs.ld.get("articleBody")) or ""
+        # Passing articleBody ("" = none) spares main_text a second JSON-LD parse.
+        paragraphs = main_text(self.inputs.sel.root, self.inputs.url, article_body=ld_body)
+        return Body(paragraphs) if paragraphs else None
+
+    def ld_body(self) -> Body | None:
+        article_body = jsonld.text_value(self.inputs.ld.get("articleBody"))
+        if not article_body:
+            return None
+        return Body([p for p in _LD_PARAGRAPH_BREAK.split(article_body) if p.strip()])
+
+    def appstate_body(self) -> Body | None:
+        for chunk in appstate.html_chunks(self.inputs.app_state)[:1]:
+            parts = body_parts(lxml_html.fragment_fromstring(chunk, create_parent="div"), self.inputs.url)
+            if parts.paragraphs:
+                return Body(parts.paragraphs, parts.images)
+        return None
