@@ -43,7 +43,7 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         spname = args[0]
         assert self.crawler_process is not None
-        crawler = self._create_crawler(spname)
+        crawler = self.crawler_process.create_crawler(spname)
         spidercls = crawler.spidercls
         if issubclass(spidercls, TypedArgsSpider):
             try:

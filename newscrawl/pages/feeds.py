@@ -2,10 +2,9 @@
 
 Like the other pages, pure functions of the response: the ``articles`` spider decides
 what to fetch (dedupe, ``since``, ``max_articles``); these only say what a feed or a
-sitemap lists. Sitemaps are read with Scrapy's own :class:`scrapy.utils.sitemap.Sitemap`
-(hardened lxml iterparse, no entity resolution), extended only to keep the
-``news:publication_date`` of Google News sitemaps, which the stock class drops because it
-keeps direct children of ``<url>`` only. Feeds (RSS 0.9x/1.0/2.0, Atom) are read with the
+sitemap lists. Sitemaps are read by :class:`SitemapReader` (the hardened lxml iterparse
+options of Scrapy's own sitemap class, no entity resolution), which also keeps the
+``news:publication_date`` of Google News sitemaps that Scrapy's class drops. Feeds (RSS 0.9x/1.0/2.0, Atom) are read with the
 response's own XML selector, so the encoding declared by the feed (EUC-KR is common on
 Korean outlets) is honoured.
 """
@@ -13,7 +12,9 @@ Korean outlets) is honoured.
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from io import BytesIO
 from typing import Any
 from urllib.parse import urljoin
 
@@ -21,7 +22,6 @@ import attrs
 import lxml.etree
 from scrapy.http import Response, XmlResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.sitemap import Sitemap
 
 from newscrawl.parsing.dates import parse_datetime
 from newscrawl.parsing.text import normalize_space
@@ -126,23 +126,52 @@ class FeedPage:
         return LinkEntry(url=url, date=parse_feed_date(raw_date))
 
 
-class NewsSitemap(Sitemap):
-    """Scrapy's Sitemap, keeping the Google News ``<news:news>`` block as ``entry['news']``."""
+def _localname(tag: object) -> str:
+    """``{namespace}name`` -> ``name``; '' for comments and processing instructions."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.partition("}")[2] or tag
 
-    __slots__ = ()
 
-    def _process_sitemap_element(self, elem: lxml.etree._Element) -> dict[str, Any] | None:
-        news: dict[str, str] = {}
-        for child in elem:
-            if self._get_tag_name(child) == "news":
-                for node in child.iter():
-                    name = self._get_tag_name(node)
-                    if name and node is not child and node.text and node.text.strip():
-                        news.setdefault(name, node.text.strip())
-        entry = super()._process_sitemap_element(elem)
-        if entry is not None and news:
-            entry["news"] = news
-        return entry
+class SitemapReader:
+    """A streaming sitemap reader that keeps the Google News block.
+
+    Scrapy's :class:`scrapy.utils.sitemap.Sitemap` (documented as subject to change) keeps
+    only the direct children of ``<url>``, so ``<news:news><news:publication_date>`` is lost;
+    extending it means overriding its private methods. This reader uses the same hardened
+    lxml ``iterparse`` options (recover, no entity resolution, no comments or processing
+    instructions) and frees each entry once read, so a large sitemap stays small in memory.
+    Entries are dicts of ``loc``, ``lastmod``, ... plus ``news:<name>`` for the news block.
+    """
+
+    def __init__(self, body: bytes) -> None:
+        self._events = lxml.etree.iterparse(
+            BytesIO(body), events=("start", "end"), recover=True, remove_comments=True,
+            resolve_entities=False, remove_blank_text=True, collect_ids=False, remove_pis=True)
+        _, root = next(self._events)
+        self.type = _localname(root.tag)
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        for event, elem in self._events:
+            if event != "end" or _localname(elem.tag) not in ("url", "sitemap"):
+                continue
+            entry: dict[str, str] = {}
+            for child in elem:
+                name = _localname(child.tag)
+                if name == "news":
+                    for node in child.iter():
+                        field = _localname(node.tag)
+                        if field and node is not child and node.text and node.text.strip():
+                            entry.setdefault(f"news:{field}", node.text.strip())
+                elif name and name != "link":
+                    entry[name] = (child.text or "").strip()
+            elem.clear()
+            parent = elem.getparent()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+            if "loc" in entry:
+                yield entry
 
 
 class SitemapPage:
@@ -153,7 +182,7 @@ class SitemapPage:
         if not body or not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             raise NotASitemap(f"{response.url}: not XML")
         try:
-            self._sitemap = NewsSitemap(body)
+            self._sitemap = SitemapReader(body)
         except (lxml.etree.XMLSyntaxError, StopIteration) as exc:
             raise NotASitemap(f"{response.url}: {exc!r}") from None
         self.type = self._sitemap.type
@@ -173,6 +202,6 @@ class SitemapPage:
             url = urljoin(self.base_url, loc) if loc else None
             if url and not url.startswith(("http://", "https://")):
                 url = None
-            raw_date = entry.get("news", {}).get("publication_date") or entry.get("lastmod")
+            raw_date = entry.get("news:publication_date") or entry.get("lastmod")
             found.append(LinkEntry(url=url, date=parse_feed_date(raw_date)))
         return found
