@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_OUT ?= output/demo
 DEMO_SIZE ?= 80
 
-.PHONY: venv demo demo-reset test lint clean score bench-extract fixtures
+.PHONY: venv demo demo-reset test test-all lint clean score bench-extract fixtures
 
 venv: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ demo-reset:
 
 # The README's test command (and CI's): lint (ruff + mypy --strict) first, then every test.
 test: venv lint
+	$(PY) -m pytest -q -m "not slow"
+
+# Everything, the slow soak/fault suites included: what CI runs.
+test-all: venv lint
 	$(PY) -m pytest -q
 
 score: venv
