@@ -9,17 +9,21 @@ for it first.
 
 How it works:
 
-* the lock is ``fcntl.flock(LOCK_EX)`` on an open descriptor of the lock file, so the
-  kernel drops it when the process ends in any way (``kill -9`` included);
+* the lock is ``fcntl.flock(LOCK_EX)`` on an open descriptor of the lock file's *directory*
+  (the state's folder, ``.newscrawl/`` by default), held for the whole crawl, plus the same on
+  the lock file itself; the kernel drops both when the process ends in any way (``kill -9``
+  included). The directory lock is what excludes a second crawl: deleting the lock file while
+  a crawl holds it (``rm .newscrawl/state.sqlite.lock``) used to let a second crawl create and
+  lock a new file; a directory cannot be replaced while it holds the state. So it is one crawl
+  at a time per state *folder*: two state files in one folder share one lock;
 * the file holds one JSON line naming the holder (``pid``, ``host``, ``started``, ``argv``),
   for the "locked by" message and for humans;
 * a stale file (a holder that died without cleaning up) is cleared with one INFO line:
   either its flock is free (the usual case after ``kill -9``), or the flock is still held
   (e.g. by an orphaned child that inherited the descriptor) while the recorded pid is dead
   on this very host: the file is then unlinked and a new one locked. Clearing and writing
-  the holder line are serialised by a short flock on the lock file's directory, and every
-  acquisition checks that the locked file is still the one at the path, so two crawls
-  can never both hold the lock;
+  the holder line happen only under the directory lock, so two crawls can never both hold
+  the lock;
 * ``memory://`` state (and any URI without a local file) needs no lock.
 
 Settings: ``NEWSCRAWL_LOCK_ENABLED`` (default true), ``NEWSCRAWL_LOCK_WAIT`` (seconds to wait
@@ -37,8 +41,6 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -133,68 +135,75 @@ class StateLock:
         self.command = command if command is not None else " ".join(Path(a).name if i == 0 else a
                                                                      for i, a in enumerate(sys.argv))
         self.fd: int | None = None
+        self.dfd: int | None = None  # the directory lock
         self.holder: dict[str, Any] | None = None
 
     @property
     def locked(self) -> bool:
         return self.fd is not None
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Short exclusive flock on the lock file's directory: clearing and claiming never interleave."""
-        dfd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            fcntl.flock(dfd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(dfd)  # closing drops the flock
-
     def _try_once(self) -> dict[str, Any] | None:
         """One attempt: None when acquired, else the holder named in the file ({} when unnamed)."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        dfd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(dfd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
+            os.close(dfd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                os.close(fd)
                 raise
-            try:
-                return self._busy(fd)
-            finally:
-                os.close(fd)
+            return self._named_holder()  # held by a crawl, even if its lock file was deleted
         try:
-            with self._guard():
-                if not _same_file(fd, self.path):
-                    os.close(fd)  # the file was released (unlinked) or cleared meanwhile: try again
-                    return {"retry": True}
-                previous = _read_holder(fd)
-                if previous:
-                    logger.info("stale state lock %s cleared: its holder (pid %s on %s since %s) ended without "
-                                "releasing it", self.path, previous.get("pid"), previous.get("host"),
-                                previous.get("started"))
-                holder = {"pid": os.getpid(), "host": socket.gethostname(),
-                          "started": datetime.now(UTC).isoformat(timespec="seconds"), "command": self.command}
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, (json.dumps(holder, ensure_ascii=False) + "\n").encode("utf-8"), 0)
-                os.fsync(fd)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except BaseException:
+            os.close(dfd)
+            raise
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+                busy = self._busy(fd)
+                os.close(fd)
+                os.close(dfd)
+                return busy
+            previous = _read_holder(fd)
+            if previous:
+                logger.info("stale state lock %s cleared: its holder (pid %s on %s since %s) ended without "
+                            "releasing it", self.path, previous.get("pid"), previous.get("host"),
+                            previous.get("started"))
+            holder = {"pid": os.getpid(), "host": socket.gethostname(),
+                      "started": datetime.now(UTC).isoformat(timespec="seconds"), "command": self.command}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(holder, ensure_ascii=False) + "\n").encode("utf-8"), 0)
+            os.fsync(fd)
         except BaseException:
             os.close(fd)
+            os.close(dfd)
             raise
-        self.fd, self.holder = fd, holder
+        self.fd, self.dfd, self.holder = fd, dfd, holder
         return None
 
+    def _named_holder(self) -> dict[str, Any]:
+        """Who the lock file names ({} when it is missing or unnamed)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return {}
+        try:
+            return _read_holder(fd) or {}
+        finally:
+            os.close(fd)
+
     def _busy(self, fd: int) -> dict[str, Any]:
-        """The flock is taken: the holder, unless the file names a dead pid of this host (then it is cleared)."""
+        """The file's flock is taken by a process without the directory lock (an orphan that inherited the
+        descriptor, or an older newscrawl): the holder, unless it names a dead pid of this host (then cleared)."""
         holder = _read_holder(fd) or {}
         pid = holder.get("pid")
         if not (isinstance(pid, int) and holder.get("host") == socket.gethostname() and not pid_alive(pid)):
             return holder
-        with self._guard():
-            # Re-read under the guard: a new holder writes its line under the same guard.
-            current = _read_holder(fd) or {}
-            if current != holder or not _same_file(fd, self.path):
-                return {"retry": True}
-            self.path.unlink()
+        if _same_file(fd, self.path):
+            self.path.unlink()  # under the directory lock: no other acquirer runs meanwhile
         logger.info("stale state lock %s cleared: pid %s on %s (since %s) is dead but its lock file was still "
                     "locked (by a child that inherited it?)", self.path, pid, holder.get("host"), holder.get("started"))
         return {"retry": True}
@@ -226,16 +235,18 @@ class StateLock:
     def release(self) -> None:
         """Remove the lock file (if it is still ours) and drop the flock; harmless when not held."""
         fd, self.fd = self.fd, None
+        dfd, self.dfd = self.dfd, None
         if fd is None:
             return
         try:
-            with self._guard():
-                if _same_file(fd, self.path):
-                    self.path.unlink()
+            if _same_file(fd, self.path):  # still under the directory lock
+                self.path.unlink()
         except OSError as exc:
             logger.warning("could not remove the state lock file %s: %s", self.path, exc)
         finally:
             os.close(fd)
+            if dfd is not None:
+                os.close(dfd)  # drops the directory lock last
             self.holder = None
 
     def __enter__(self) -> StateLock:

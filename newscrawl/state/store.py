@@ -9,7 +9,9 @@ URIs (setting ``NEWSCRAWL_STATE_URI``, default ``sqlite:///.newscrawl/state.sqli
 :func:`state_location` (the only parser: the lock and the run report use it too) and opened by
 :func:`open_store`:
 
-* ``sqlite:///relative/path.sqlite``: relative to the working directory (three slashes);
+* ``sqlite:///relative/path.sqlite``: relative to the project directory, the folder of
+  ``scrapy.cfg`` (:func:`newscrawl.config.project_dir`; three slashes), so a crawl started
+  from a sub-folder uses the same state (and lock) as one started from the root;
 * ``sqlite:////absolute/path.sqlite``: absolute (four slashes, as in SQLAlchemy);
   parent directories are created;
 * ``memory://``: in memory, gone on close (tests);
@@ -42,6 +44,13 @@ per article on disk in all, indexes and near-duplicate index included):
 ``near_anchor``: 3 anchor rows per article, the rest of the near-duplicate index.
 ``site``: the ``article_id`` prefixes. ``PRAGMA user_version`` = schema version.
 
+Integrity (:func:`check_state_file`, run by every :class:`SQLiteSeenStore` open, and by
+``scrapy crawl`` before it takes the first request): an existing file that is empty (0 bytes),
+shorter than its header says (truncated), not SQLite, fails ``PRAGMA quick_check``, or has
+another schema version raises :class:`StateError`, one line naming the file and the fix
+(``scrapy state check`` / ``scrapy state rebuild``); never a silent fresh start. A missing file
+is a first run: it is created.
+
 Durability: WAL journal, ``synchronous=NORMAL``, busy timeout 10 s, 32 MB page cache.
 Every write is in a transaction: one per :meth:`SQLiteSeenStore.record`, or one per
 ``with store.batch():``. A killed process (``kill -9``) loses at most the transaction in
@@ -62,6 +71,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
+from newscrawl.config import project_path
 from newscrawl.state.near import DEFAULT_THRESHOLD, NearIndex, Signature
 
 SCHEMA_VERSION = 1
@@ -211,14 +221,114 @@ def _split_id(article_id: str) -> tuple[str | None, int, str | None]:
     return (prefix if sep else None), key64(local), local
 
 
+#: The fix named by every :class:`StateError` (``{path}``: the state file, ``{output}``: the feeds folder).
+STATE_FIX = ("see `scrapy state check --uri sqlite:///{path}`; rebuild it from the feed partitions with "
+             "`scrapy state rebuild --from {output} --uri sqlite:///{path}` (the bad file is kept as "
+             "{name}.corrupt-<time>)")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_TABLES = frozenset({"site", "article", "meta"})
+
+
+#: Exit status of ``scrapy crawl`` on a state file it cannot trust (``EX_DATAERR`` of ``sysexits.h``).
+EXIT_BAD_STATE = 65
+
+
+class StateError(RuntimeError):
+    """The state file cannot be trusted: one line naming the file, what is wrong and the fix."""
+
+    def __init__(self, path: str | os.PathLike[str], problem: str, output: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        fix = STATE_FIX.format(path=self.path, name=self.path.name, output=output or "OUTPUT_DIR")
+        super().__init__(f"state file {self.path} {problem}: not crawling (a fresh start would export every "
+                         f"article again); {fix}")
+
+
+def _header_problem(path: Path) -> str | None:
+    """What the first 100 bytes and the size say is wrong (cheap: no SQLite needed)."""
+    size = path.stat().st_size
+    if size == 0:
+        return "is empty (0 bytes)"
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if not header.startswith(_SQLITE_MAGIC):
+        return "is not an SQLite database"
+    if len(header) < 100:
+        return f"is truncated ({size} bytes, shorter than an SQLite header)"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The in-header size is valid when the change counter matches "version-valid-for" (SQLite >= 3.7.0).
+    if pages and header[24:28] == header[92:96] and size < pages * page_size:
+        return f"is truncated ({size} bytes, its header says {pages * page_size})"
+    return None
+
+
+def check_connection(conn: sqlite3.Connection, path: str | os.PathLike[str], *, full: bool = False) -> int:
+    """Integrity of an open state database; its schema version, or :class:`StateError`.
+
+    ``full``: ``PRAGMA integrity_check`` (also checks that every index matches its table) instead
+    of ``quick_check``. Measured on a 100,000-article state (18 MB, warm cache): quick_check 74 ms,
+    integrity_check 464 ms; so every open runs quick_check and ``scrapy state check`` the full one.
+    """
+    pragma = "integrity_check" if full else "quick_check"
+    try:
+        rows = conn.execute(f"PRAGMA {pragma}(5)").fetchall()
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StateError(path, f"is unreadable ({exc})") from None
+    problems = [" ".join(str(row[0]).split()) for row in rows if str(row[0]) != "ok"]
+    if problems:
+        raise StateError(path, f"fails PRAGMA {pragma}: {'; '.join(problems)[:300]}")
+    if version > SCHEMA_VERSION:
+        raise StateError(path, f"has state schema {version}, newer than this newscrawl's ({SCHEMA_VERSION}): "
+                               "use the newscrawl that wrote it")
+    if version == 0 and tables:
+        raise StateError(path, f"is an SQLite database but not a newscrawl state (tables {', '.join(sorted(tables))})")
+    if version and not _TABLES <= tables:
+        raise StateError(path, f"lacks the state tables {', '.join(sorted(_TABLES - tables))}")
+    return version
+
+
+def check_state_file(path: str | os.PathLike[str], *, full: bool = False) -> bool:
+    """Raise :class:`StateError` when an existing state file cannot be trusted.
+
+    True when the file exists and passed, False when it does not exist (a first run).
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    if not path.is_file():
+        raise StateError(path, "is not a regular file")
+    problem = _header_problem(path)
+    if problem:
+        raise StateError(path, problem)
+    try:
+        conn = sqlite3.connect(path, timeout=10.0)  # read-write: closing it removes the -wal/-shm it made
+    except sqlite3.Error as exc:
+        raise StateError(path, f"cannot be opened ({exc})") from None
+    try:
+        check_connection(conn, path, full=full)
+    finally:
+        conn.close()
+    return True
+
+
 class SQLiteSeenStore:
-    """:class:`SeenStore` in one SQLite file (or ``:memory:``); see the module docstring."""
+    """:class:`SeenStore` in one SQLite file (or ``:memory:``); see the module docstring.
+
+    An existing file is checked first (:func:`check_state_file`): :class:`StateError` when it
+    cannot be trusted. ``check=False`` skips that (``scrapy state rebuild`` writing a new file).
+    """
 
     def __init__(self, path: str | os.PathLike[str], *, near_threshold: float = DEFAULT_THRESHOLD,
-                 cache_mb: int = 32) -> None:
+                 cache_mb: int = 32, check: bool = True) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            if check:
+                check_state_file(self.path)
         self.conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
         conn = self.conn
         if self.path != ":memory:":
@@ -431,7 +541,8 @@ class SQLiteSeenStore:
 
 
 class StateLocation(NamedTuple):
-    """Where a state URI points: ``memory`` (no file) or ``sqlite`` with its file (absolute)."""
+    """Where a state URI points: ``memory`` (no file) or ``sqlite`` with its file (absolute; a relative
+    path is relative to the project directory, :func:`newscrawl.config.project_path`)."""
 
     kind: str
     path: Path | None
@@ -449,7 +560,7 @@ def state_location(uri: str) -> StateLocation:
         if not path:
             raise ValueError(f"state URI {uri!r} has no path: use sqlite:///relative/path.sqlite "
                              "or sqlite:////absolute/path.sqlite")
-        return StateLocation("sqlite", Path(os.path.expanduser(path)).absolute())
+        return StateLocation("sqlite", project_path(path))
     scheme = uri.split(":", 1)[0] if ":" in uri else uri
     raise ValueError(f"unsupported state URI {uri!r} (scheme {scheme!r}): use sqlite:///relative/path.sqlite, "
                      "sqlite:////absolute/path.sqlite or memory://")

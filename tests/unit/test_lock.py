@@ -35,7 +35,7 @@ def write_holder(path: Path, pid: int, host: str | None = None) -> None:
 def test_lock_path_sits_next_to_the_state_file(tmp_path: Path) -> None:
     assert lock_path("memory://") is None
     assert lock_path(f"sqlite:///{tmp_path}/state.sqlite") == tmp_path / "state.sqlite.lock"
-    assert lock_path("sqlite:///rel/state.sqlite") == Path.cwd() / "rel" / "state.sqlite.lock"
+    assert lock_path("sqlite:///rel/state.sqlite") == PROJECT_ROOT / "rel" / "state.sqlite.lock"  # not the cwd
     assert state_file("redis://x") is None
     assert EXIT_LOCKED == 75
     assert lock_for_settings(project_settings_with(**{"NEWSCRAWL_STATE_URI": "memory://"})) is None
@@ -163,3 +163,25 @@ def test_lock_of_a_process_killed_with_sigkill_is_free_again(tmp_path: Path,
     with caplog.at_level(logging.INFO, logger="newscrawl.state.lock"), StateLock(path) as lock:
         assert lock.locked
     assert any("stale state lock" in r.getMessage() and f"pid {proc.pid}" in r.getMessage() for r in caplog.records)
+
+
+def test_deleting_the_lock_file_while_held_does_not_let_a_second_crawl_in(tmp_path: Path) -> None:
+    """The directory lock excludes a second crawl even when the lock file was removed (rm, a cleanup job)."""
+    path = tmp_path / "state.sqlite.lock"
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        path.unlink()
+        with pytest.raises(LockBusy) as busy:
+            StateLock(path).acquire()
+        assert str(path) in str(busy.value)
+        assert not path.exists()  # the refused attempt did not create a file of its own either
+        with pytest.raises(LockBusy):  # nor does waiting get it while the holder lives
+            StateLock(path, wait=0.5, poll=0.1).acquire()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    with StateLock(path) as lock:  # the holder gone, the lock is free again
+        assert lock.locked and path.exists()
+    assert not path.exists()
