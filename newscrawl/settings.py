@@ -26,6 +26,10 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's RemoteControl: an HTTP server on localhost that runs posted Python code, its bearer
+# token written to a job file in the user's state directory (left behind by kill -9). Off: a cron
+# crawler needs no code execution endpoint. -s REMOTE_CONTROL_ENABLED=true turns it on for debugging.
+REMOTE_CONTROL_ENABLED = False
 
 # --- Pipelines and feeds -----------------------------------------------------------------
 ITEM_PIPELINES = {
@@ -49,6 +53,7 @@ DOWNLOADER_MIDDLEWARES = {"newscrawl.middlewares.CharsetRepairMiddleware": 585}
 
 # --- newscrawl options (see README "Settings") -------------------------------------------
 NEWSCRAWL_MAX_PAGES = 0  # list pages per section, 0 = no limit
+NEWSCRAWL_MAX_UNPRODUCTIVE_PAGES = 3  # a section stops after this many list pages in a row with no new link; 0 = off
 NEWSCRAWL_MAX_ARTICLES = 0  # article pages the `articles` spider requests, 0 = no limit
 NEWSCRAWL_SINCE = None  # YYYY-MM-DD or ISO datetime; Korea time when no offset
 NEWSCRAWL_UNTIL = None  # the same; a bare date means the end of that day
@@ -60,6 +65,7 @@ NEWSCRAWL_MAX_BODY_CHARS = 200_000  # longer: a whole page dumped as "body"
 NEWSCRAWL_MIN_TITLE_CHARS = 4
 NEWSCRAWL_MAX_TITLE_CHARS = 300
 NEWSCRAWL_FUTURE_TOLERANCE = 3600  # seconds a time may lie in the future (clock skew)
+NEWSCRAWL_MIN_DATE = "1990-01-01"  # earlier published/modified times are rejected (*_too_old); Korea time
 NEWSCRAWL_FEEDS_ENABLED = True
 NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_CSV = False

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from parsel import Selector
 
@@ -21,8 +21,8 @@ from newscrawl.pages.article import ArticlePage
 from newscrawl.pages.section import SectionLink, SectionPage
 from newscrawl.parsing.bylines import Byline, parse_byline
 from newscrawl.parsing.dates import parse_datetime, parse_labelled
-from newscrawl.parsing.text import normalize_space
-from newscrawl.parsing.urls import query_param
+from newscrawl.parsing.text import normalize_space, numeric_key
+from newscrawl.parsing.urls import canonical_url, query_param
 
 NAME = "dada"
 ARTICLE_KEY = "idx"
@@ -41,25 +41,32 @@ def home_url(base_url: str) -> str:
 
 
 def article_key(url: str) -> str | None:
-    """The ``idx`` of an article URL, or None for any other URL."""
-    from urllib.parse import urlsplit
-
+    """The ``idx`` of an article URL without leading zeros (``idx=01042`` is article 1042), or None."""
     if not urlsplit(url).path.endswith(ARTICLE_PATHS):
         return None
-    key = query_param(url, ARTICLE_KEY)
-    return key if key and key.isdigit() else None
+    return numeric_key(query_param(url, ARTICLE_KEY))
 
 
 
 class DadaArticlePage(ArticlePage):
     family = NAME
     article_key_param = ARTICLE_KEY
+    closing_tags_required = True
 
     def is_article(self) -> bool:
         return bool(self.sel.css(".article-head-title"))
 
     def key(self) -> str | None:
         return article_key(self.response.url)
+
+    def canonical(self) -> str:
+        key = self.key()
+        if key is None:
+            return super().canonical()
+        # The normalised key, not the URL's spelling of it: idx=01042 and idx=1042 are one article.
+        path = urlsplit(self.response.url).path
+        return canonical_url(f"{self.site.base_url.rstrip('/')}{path}?{urlencode({ARTICLE_KEY: key})}",
+                             keep=(ARTICLE_KEY,), base_url=self.site.base_url)
 
     def family_title(self) -> str | None:
         return self.inputs.text(".article-head-title")

@@ -36,7 +36,7 @@ from newscrawl.pages.section import SectionLink, SectionPage
 from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline
 from newscrawl.parsing.dates import LabelledDate, find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
-from newscrawl.parsing.text import normalize_space
+from newscrawl.parsing.text import normalize_space, numeric_key
 from newscrawl.parsing.urls import canonical_url, query_param
 
 NAME = "ndsoft"
@@ -86,9 +86,9 @@ def article_url(base_url: str, key: str | int) -> str:
 
 
 def article_key(url: str) -> str | None:
-    """The ``idxno`` of an article URL (current or legacy form), or None for any other URL."""
-    key = query_param(url, ARTICLE_KEY)
-    if not key or not key.isdigit():
+    """The ``idxno`` of an article URL (current or legacy form) without leading zeros, or None."""
+    key = numeric_key(query_param(url, ARTICLE_KEY))
+    if key is None:
         return None
     path = urlsplit(url).path
     if path.endswith(ARTICLE_PATH):
@@ -114,6 +114,7 @@ def _visible_text(node: Selector) -> str:
 class NdsoftArticlePage(ArticlePage):
     family = NAME
     article_key_param = ARTICLE_KEY
+    closing_tags_required = True
 
     def skin(self) -> str | None:
         """'2020' or '2017' by markup; None when neither skin's title is there."""

@@ -31,6 +31,7 @@ from newscrawl.pages.fallbacks import Body, Dated, Fallbacks, Rule, Step, decide
 from newscrawl.pages.inputs import PageInputs
 from newscrawl.parsing.bylines import Byline
 from newscrawl.parsing.html import body_parts
+from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id, canonical_url, query_param
 
 
@@ -45,6 +46,9 @@ class ArticlePage:
     family = "meta"
     #: Query parameter holding the article key; None when the key is not in the query.
     article_key_param: str | None = None
+    #: Whether every complete page ends ``</body></html>`` (true of a CMS family's templates, not of
+    #: the open web), so a page without both is cut short (:mod:`newscrawl.parsing.truncation`).
+    closing_tags_required = False
 
     def __init__(self, response: TextResponse, site: Outlet) -> None:
         self.inputs = PageInputs(response, site)
@@ -68,6 +72,12 @@ class ArticlePage:
             return canonical_url(self.response.url, keep=(self.article_key_param,), base_url=self.site.base_url)
         link = self.sel.css('link[rel="canonical"]::attr(href)').get()
         return canonical_url(self.response.urljoin(link) if link else self.response.url)
+
+    def truncated(self) -> str | None:
+        """Why the page looks cut short in transit, or None: the item is then rejected ``truncated``."""
+        r = self.response
+        return truncation_reason(r.body, r.headers.get("Content-Length"), bool(r.headers.get("Content-Encoding")),
+                                 r.flags, structure=self.closing_tags_required)
 
     def family_title(self) -> str | None:
         return None
@@ -201,7 +211,10 @@ class ArticlePage:
 
     def to_item(self) -> Article:
         """The article as extracted, before cleaning (``newscrawl.pages.clean``)."""
-        if not self.is_article():
+        # Read by validate_article (reject reason `truncated`). A page cut before its title is
+        # still a cut page (a reject with the evidence), not a deleted one.
+        truncated = self.truncated()
+        if not truncated and not self.is_article():
             raise NotAnArticle(self.response.url)
         # Fields are read in this order so that ``extractor`` keeps its key order.
         published, modified = self.dates()
@@ -228,5 +241,6 @@ class ArticlePage:
             images=body.images,
             language=self.language(),
             crawled_at=datetime.now(UTC).replace(microsecond=0),
-            extractor=dict(self._provenance),
+            # Last: the field getters above (section, title, ...) still write provenance.
+            extractor=dict(self._provenance) | ({"truncated": truncated} if truncated else {}),
         )

@@ -1,7 +1,10 @@
-"""Text normalisation: NFC, whitespace, and the content hash.
+"""Text normalisation: invisible characters out, NFC, whitespace, and the content hash.
 
 Every text field goes through :func:`normalize_space`; the body keeps paragraph
-breaks as one blank line (:func:`normalize_body`). ``content_hash`` is computed on
+breaks as one blank line (:func:`normalize_body`). Control characters, bidi controls and
+zero-width characters are removed first: they are invisible in a browser but reach CSV
+cells raw, can reorder what a reader sees (a U+202E override in a title) and make equal
+texts compare unequal. ``content_hash`` is computed on
 the normalised body with all whitespace collapsed, so layout changes alone never
 change it.
 """
@@ -13,19 +16,34 @@ import re
 import unicodedata
 
 _WS = re.compile(r"\s+")
-# Zero-width and BOM characters that editors leak into text.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+#: Removed from every text field. Whitespace controls (tab, CR, LF, VT, FF, U+001C-U+001F,
+#: U+0085) are not listed: they become one space like any other whitespace run.
+INVISIBLE_CHARS = (
+    "\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"  # C0 and C1 controls, DEL
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidi marks, embeddings, overrides, isolates
+    "\u180e\u200b-\u200d\u2060-\u2064\ufeff"  # zero-width characters, word joiner, BOM
+)
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
 
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def strip_invisible(text: str) -> str:
+    """``text`` without the characters of :data:`INVISIBLE_CHARS`."""
+    return _INVISIBLE.sub("", text)
+
+
 def normalize_space(text: str | None) -> str:
-    """NFC, invisible characters removed, every whitespace run (incl. NBSP) -> one space."""
+    """Invisible characters removed, NFC, every whitespace run (incl. NBSP) -> one space.
+
+    Removal comes before NFC: a zero-width character between a letter and its combining
+    mark would otherwise keep the pair decomposed until a second pass (not idempotent).
+    """
     if not text:
         return ""
-    return _WS.sub(" ", _INVISIBLE.sub("", nfc(text))).strip()
+    return _WS.sub(" ", nfc(strip_invisible(text))).strip()
 
 
 def normalize_body(paragraphs_or_text: str | list[str]) -> str:
@@ -41,3 +59,14 @@ def content_hash(body: str | None) -> str:
     """SHA-256 hex of the body with whitespace collapsed (layout-insensitive)."""
     return hashlib.sha256(normalize_space(body).encode("utf-8")).hexdigest()
 
+
+
+def numeric_key(value: str | None) -> str | None:
+    """A numeric article key in one spelling: ASCII digits, no leading zeros; None if not numeric.
+
+    CMSes read ``idx=01042`` as article 1042, so two spellings must not give two article ids.
+    Only ASCII digits count: ``str.isdigit`` also accepts '²' and Arabic-Indic digits.
+    """
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    return value.lstrip("0") or "0"

@@ -2,7 +2,9 @@
 
 Checks, in order, each failure a ``reject_reason``: ``extract_error``; ``missing:<field>``;
 ``body_too_short``/``body_too_long``; ``title_too_short``/``title_too_long``;
-``published_in_future``/``modified_in_future`` (beyond a tolerance); ``modified_before_published``;
+``published_in_future``/``modified_in_future`` (beyond a tolerance);
+``published_too_old``/``modified_too_old`` (before ``NEWSCRAWL_MIN_DATE``); ``truncated`` (the page
+was cut short: no closing ``</body>``/``</html>``, or fewer bytes than its Content-Length); ``modified_before_published``;
 ``naive_datetime:<field>``; ``replacement_char:<field>``/``mojibake:<field>`` (text lost or garbled
 by a wrong charset); ``offsite_url`` (the URL is outside the outlet's domains); ``schema:<field>``
 (the exported record does not match ``newscrawl/schema/article.schema.json``).
@@ -14,6 +16,7 @@ Settings:
 ``NEWSCRAWL_MAX_BODY_CHARS``   body length ceiling (default 200000: a whole page dumped as "body")
 ``NEWSCRAWL_MIN_TITLE_CHARS`` / ``NEWSCRAWL_MAX_TITLE_CHARS``  title bounds (default 4 / 300)
 ``NEWSCRAWL_FUTURE_TOLERANCE`` seconds a time may lie in the future (clock skew; default 3600)
+``NEWSCRAWL_MIN_DATE``         earliest accepted time (default 1990-01-01, Korea time)
 ``NEWSCRAWL_REJECTS_URI``      JSON Lines file of rejected items, each with ``reject_reason``;
                                ``%(site)s`` outlet, ``%(date)s`` crawl day (KST), ``%(name)s`` spider,
                                ``%(time)s`` start time (default ``output/%(site)s/%(date)s.rejects.jsonl``);
@@ -45,6 +48,7 @@ from newscrawl.config import project_settings
 from newscrawl.output.exporters import export_dict
 from newscrawl.output.feeds import uri_params
 from newscrawl.parsing.charset import mojibake_reason
+from newscrawl.parsing.dates import parse_datetime
 from newscrawl.parsing.urls import host_of
 from newscrawl.pipelines import Rejected
 
@@ -63,6 +67,8 @@ class Limits:
     min_title_chars: int
     max_title_chars: int
     future_tolerance: timedelta
+    #: Times before it are rejected (``published_too_old``): a 1900 date is a CMS placeholder, not news.
+    min_date: datetime
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Limits:
@@ -73,8 +79,17 @@ class Limits:
             min_title_chars=settings.getint("NEWSCRAWL_MIN_TITLE_CHARS"),
             max_title_chars=settings.getint("NEWSCRAWL_MAX_TITLE_CHARS"),
             future_tolerance=timedelta(seconds=settings.getfloat("NEWSCRAWL_FUTURE_TOLERANCE")),
+            min_date=_min_date(settings["NEWSCRAWL_MIN_DATE"]),
         )
 
+
+
+def _min_date(value: Any) -> datetime:
+    """``NEWSCRAWL_MIN_DATE`` as an aware time (a bare date: 00:00 Korea time), or one clear error."""
+    moment = parse_datetime(str(value)) if value else None
+    if moment is None:
+        raise ValueError(f"NEWSCRAWL_MIN_DATE={value!r} is not a date (YYYY-MM-DD or ISO datetime)")
+    return moment
 
 
 @cache
@@ -104,6 +119,8 @@ def validate_article(item: Any, limits: Limits | None = None, domains: tuple[str
     error = (adapter.get("extractor") or {}).get("error")
     if error:
         return ["extract_error"]
+    if (adapter.get("extractor") or {}).get("truncated"):
+        return ["truncated"]  # whatever else is wrong follows from the missing part
     reasons = [f"missing:{field}" for field in limits.required if not adapter.get(field)]
     body, title = adapter.get("body"), adapter.get("title")
     if body and len(body) < limits.min_body_chars:
@@ -127,6 +144,8 @@ def validate_article(item: Any, limits: Limits | None = None, domains: tuple[str
     for field, value in aware.items():
         if value > horizon:
             reasons.append(f"{field.removesuffix('_at')}_in_future")
+        elif value < limits.min_date:
+            reasons.append(f"{field.removesuffix('_at')}_too_old")
     if len(aware) == 2 and aware["modified_at"] < aware["published_at"]:
         reasons.append("modified_before_published")
     for field in ("title", "body"):
