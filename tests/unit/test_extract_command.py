@@ -59,3 +59,38 @@ def test_usage_errors_are_clear(tmp_path: Path) -> None:
     bad.write_text("only-a-path\n", "utf-8")
     proc = run("--manifest", str(bad))
     assert proc.returncode != 0 and "expected 'path<TAB>url'" in proc.stderr
+
+
+def test_manifest_reads_only_regular_files_under_its_folder_within_the_size_limit(tmp_path: Path) -> None:
+    import os
+
+    batch = tmp_path / "batch"
+    (batch / "pages").mkdir(parents=True)
+    shutil.copy(page_file("dada/article"), batch / "pages" / "ok.html")
+    outside = tmp_path / "secret.html"
+    shutil.copy(page_file("dada/article"), outside)
+    (batch / "pages" / "link.html").symlink_to(outside)  # a symlink pointing out of the folder
+    os.mkfifo(batch / "pages" / "fifo.html")  # reading it would block forever
+    (batch / "pages" / "big.html").write_bytes(b"<html>" + b" " * 8192 + b"</html>")
+    url = "http://www.news21tongsin.co.kr/news/view.php?idx=1042"
+    manifest = batch / "manifest.tsv"
+    manifest.write_text("".join(f"{name}\t{url}\n" for name in (
+        "pages/ok.html", "../secret.html", str(outside), "pages/link.html", "pages/fifo.html", "pages",
+        "/dev/zero", "pages/big.html")), "utf-8")
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "extract", "--manifest", str(manifest), "-o", str(out),
+                           "-s", "DOWNLOAD_MAXSIZE=8000"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+
+    def why(name: str) -> str:
+        return next(line for line in lines if line.startswith("skipped") and name in line)
+    assert "outside the manifest's folder" in why("secret.html")
+    assert "absolute path" in why(str(outside))
+    assert "outside the manifest's folder" in why("link.html")
+    assert "not a regular file (a FIFO)" in why("fifo.html")
+    assert "not a regular file (a directory)" in why("batch/pages:")
+    assert "absolute path" in why("/dev/zero")
+    assert "over DOWNLOAD_MAXSIZE (8000)" in why("big.html")
+    assert "extracted 1 of 8 pages, 7 skipped" in proc.stderr
+    assert len(out.read_text("utf-8").splitlines()) == 1
