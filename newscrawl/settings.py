@@ -49,7 +49,11 @@ EXTENSIONS = {
 }
 # Charset repair runs after decompression (HttpCompressionMiddleware, 590) and before anything
 # reads the text (MetaRefreshMiddleware, 580): process_response goes from high to low numbers.
-DOWNLOADER_MIDDLEWARES = {"newscrawl.middlewares.CharsetRepairMiddleware": 585}
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.middlewares.CharsetRepairMiddleware": 585,
+    # After decompression (590), before charset repair: a page cut short is fetched once more.
+    "newscrawl.middlewares.TruncatedRetryMiddleware": 587,
+}
 
 # --- newscrawl options (see README "Settings") -------------------------------------------
 NEWSCRAWL_MAX_PAGES = 0  # list pages per section, 0 = no limit

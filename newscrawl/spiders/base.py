@@ -28,7 +28,12 @@ run paginated to their end (recorded in the state when a crawl finishes cleanly)
 ``max_pages``-limited run the next one goes on paginating, skipping known articles, until it
 reaches the end. On an unchanged site a re-run costs one list request per section.
 
-Stats: ``newscrawl/sections``, ``newscrawl/lists/...`` (``stopped_known``, ``stopped_since``, ...),
+A section also stops after ``NEWSCRAWL_MAX_UNPRODUCTIVE_PAGES`` (default 3) list pages in a row that
+list no article its earlier pages did not (a list that repeats itself and always links page+1):
+``newscrawl/lists/no_progress``, one WARNING per section.
+
+Stats: ``newscrawl/sections``, ``newscrawl/lists/...`` (``stopped_known``, ``stopped_since``,
+``no_progress``, ``truncated``, ...),
 ``newscrawl/links/...`` (``new``, ``known``, ``changed``, ``duplicate``, ``older_than_since``,
 ``newer_than_until``), ``newscrawl/pages/...``.
 """
@@ -51,6 +56,7 @@ from newscrawl.extract import NotAnArticle, extract
 from newscrawl.families import family_of
 from newscrawl.items import Article
 from newscrawl.pages.section import ListEntry, SectionPage
+from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id
 from newscrawl.spiders.args import OutletArgs, TypedArgsSpider
 from newscrawl.state.shared import crawl_store
@@ -115,6 +121,10 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         self.state: SeenStore | None = None
         self.revisit_after: datetime | None = None
         self.completed_sections: set[str] = set()  # paginated to the end in this run
+        # Loop guard: keys each section's list pages showed, and the run of pages that showed no new one.
+        self.section_keys: dict[str, set[str]] = {}
+        self.unproductive_pages: dict[str, int] = {}
+        self.max_unproductive_pages = 0
 
     # The effective arguments, read by the pipelines and the run report.
     @property
@@ -144,6 +154,7 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         arguments, passthrough = cls.parse_arguments(kwargs, crawler.settings)
         spider = super().from_crawler(crawler, *args, arguments=arguments, **passthrough)
         settings = crawler.settings
+        spider.max_unproductive_pages = settings.getint("NEWSCRAWL_MAX_UNPRODUCTIVE_PAGES")
         hours = settings.getfloat("NEWSCRAWL_REVISIT_HOURS")
         if hours > 0:
             spider.revisit_after = datetime.now(UTC) - timedelta(hours=hours)
@@ -248,6 +259,7 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
             logger.info("section %s page %d lists no article: end of section", section, page)
             self.completed_sections.add(section)
             return
+        stalled = self._no_progress(section, [entry.key for entry in entries])
         cutoff = self.args.list_cutoff
         older = known = 0
         for entry in entries:
@@ -283,14 +295,52 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
             stats.inc_value("newscrawl/lists/stopped_known")
             logger.info("section %s page %d reaches articles known from earlier runs: end of section", section, page)
             return
+        if stalled:
+            stats.inc_value("newscrawl/lists/no_progress")
+            logger.warning("section %s: %d list pages in a row (up to page %d, %s) list no new article: "
+                           "pagination stopped (NEWSCRAWL_MAX_UNPRODUCTIVE_PAGES)", section,
+                           self.unproductive_pages[section], page, response.url)
+            self.completed_sections.add(section)
+            return
         if self.max_pages and page >= self.max_pages:
             stats.inc_value("newscrawl/lists/stopped_max_pages")
             return
         next_url = listing.next_page_url()
         if next_url:
             yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"section": section, "page": page + 1})
+        elif self._list_truncated(response):
+            # A list cut before its pagination is not the last page: the section stays incomplete,
+            # so the next run paginates past here instead of stopping at the first known article.
+            stats.inc_value("newscrawl/lists/truncated")
+            logger.warning("section %s page %d looks cut short (%s): pagination lost, section left incomplete",
+                           section, page, response.url)
         else:
             self.completed_sections.add(section)  # the last page: the whole section was seen once
+
+    def _list_truncated(self, response: TextResponse) -> bool:
+        r = response
+        return truncation_reason(r.body, r.headers.get("Content-Length"), bool(r.headers.get("Content-Encoding")),
+                                 r.flags, structure=self.family.article_page.closing_tags_required) is not None
+
+    def _no_progress(self, section: str, keys: list[str]) -> bool:
+        """Whether ``section`` has shown ``NEWSCRAWL_MAX_UNPRODUCTIVE_PAGES`` list pages in a row
+        that list no article its earlier pages did not: then pagination stops here.
+
+        Why: a list that repeats the same articles and always links page+1 (a CMS that clamps or
+        ignores ``page``) would otherwise be paginated until the server gives up. Novelty is judged
+        per section, so a section whose articles other sections listed first still paginates; the
+        stopped section counts as completed, like a CMS's last page (the repeats are all it shows).
+        """
+        if self.max_unproductive_pages <= 0:
+            return False
+        listed = self.section_keys.setdefault(section, set())
+        if any(key not in listed for key in keys):
+            listed.update(keys)
+            self.unproductive_pages[section] = 0
+            return False
+        run = self.unproductive_pages.get(section, 0) + 1
+        self.unproductive_pages[section] = run
+        return run >= self.max_unproductive_pages
 
     def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article]:
         item = article_from_response(response, self.site, self.crawler.stats, self.since, self.until)
