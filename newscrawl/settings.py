@@ -38,7 +38,9 @@ ITEM_PIPELINES = {
 }
 FEED_EXPORT_ENCODING = "utf-8"  # without it JSON escapes Korean as \uXXXX
 FEED_EXPORTERS = {"csv": "newscrawl.output.exporters.CsvArticleExporter"}
-FEED_STORAGES = {"file": "newscrawl.output.storage.FileFeedStorage"}  # flushable before each state commit
+# Plain paths (the default partitions) are scheme "", file:// URIs "file": both durable (fsynced before each
+# state commit, a write error stops the crawl), see newscrawl/output/storage.py.
+FEED_STORAGES = {"": "newscrawl.output.storage.FileFeedStorage", "file": "newscrawl.output.storage.FileFeedStorage"}
 FEED_URI_PARAMS = "newscrawl.output.feeds.uri_params"  # adds %(site)s and %(date)s
 # Default partitioned feeds output/<site>/<YYYY-MM-DD>.jsonl (.csv) unless -o/-O is given.
 ADDONS = {"newscrawl.output.feeds.DefaultFeedsAddon": 100, "newscrawl.addons.UserAgentAddon": 110}

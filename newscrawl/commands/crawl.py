@@ -9,7 +9,11 @@
   ERROR line naming it, and the command exits 1 without taking the lock or starting the crawl.
 * Exit status: 0 all well; 1 the crawl could not start (bad spider or arguments); 3
   (:data:`~newscrawl.extensions.health.EXIT_HEALTH`) a health check of
-  :class:`~newscrawl.extensions.health.HealthMonitor` failed; 75 the state is locked by another crawl.
+  :class:`~newscrawl.extensions.health.HealthMonitor` failed; 74
+  (:data:`~newscrawl.output.storage.EXIT_WRITE_ERROR`, ``EX_IOERR``) a feed, rejects or state write
+  failed (full disk, I/O or permission error): the crawl stopped at once, one ERROR line names the
+  file, nothing unwritten was committed, and a re-run once it is fixed exports what is missing;
+  75 the state is locked by another crawl.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.extensions.health import EXIT_HEALTH
+from newscrawl.output.storage import EXIT_WRITE_ERROR
 from newscrawl.spiders.args import SpiderArgumentError, TypedArgsSpider
 from newscrawl.state.lock import EXIT_LOCKED, LockBusy, lock_for_settings
 
@@ -34,6 +39,7 @@ class Command(ScrapyCrawlCommand):
     def long_desc(self) -> str:
         return (f"{self.short_desc()}.\n\nExit status: 0 ok; 1 the crawl could not start (bad spider or arguments); "
                 f"{EXIT_HEALTH} a health check failed (see the ERROR lines and the run report); "
+                f"{EXIT_WRITE_ERROR} a feed, rejects or state write failed (full disk, I/O or permission error); "
                 f"{EXIT_LOCKED} another crawl holds the state lock (NEWSCRAWL_LOCK_WAIT waits for it).")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -71,5 +77,7 @@ class Command(ScrapyCrawlCommand):
                 lock.release()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+        elif crawler.stats is not None and crawler.stats.get_value("newscrawl/write_errors", 0):
+            self.exitcode = EXIT_WRITE_ERROR  # before health: the crawl was stopped, its figures are partial
         elif crawler.stats is not None and crawler.stats.get_value("newscrawl/health/failed_checks", 0):
             self.exitcode = EXIT_HEALTH

@@ -17,9 +17,14 @@ URI templates may use ``%(site)s`` and ``%(date)s`` besides Scrapy's ``%(name)s`
 
 from __future__ import annotations
 
+import csv
+import json
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings, Settings
 
 from newscrawl.parsing.dates import KST
@@ -58,3 +63,113 @@ class DefaultFeedsAddon:
         if (settings.getpriority("FEEDS") or 0) >= CMDLINE_PRIORITY:
             return  # -o/-O (or -s FEEDS=...) given: the user's feeds only
         settings.set("FEEDS", default_feeds(settings), priority="addon")
+
+
+# -- reconciliation after a crash (newscrawl.pipelines.dedupe) -------------------------------
+
+
+def appended_feeds(crawler: Crawler) -> list[tuple[str, Path, dict[str, Any]]]:
+    """``(format, path, options)`` of the crawl's local feeds that are appended (not ``-O``), as this run names them.
+
+    Only these outlive a run, so only they can hold lines of a killed one; templates with
+    ``%(time)s`` or ``%(batch...)`` name a new file each run and are left out.
+    """
+    spider = crawler.spider
+    feeds: list[tuple[str, Path, dict[str, Any]]] = []
+    for uri, options in (crawler.settings.getdict("FEEDS") or {}).items():
+        template = str(uri)
+        if options.get("overwrite", False) or "%(time)s" in template or "%(batch" in template:
+            continue
+        if "://" in template and not template.startswith("file://"):
+            continue
+        try:
+            params = uri_params({"name": getattr(spider, "name", "crawl")}, spider)
+            path = Path(template.removeprefix("file://") % params)
+        except (KeyError, ValueError):
+            continue
+        feeds.append((str(options.get("format")), path, dict(options)))
+    return feeds
+
+
+def trim_cut_line(path: Path) -> bool:
+    """Drop a last line without its newline (a write cut by a kill or a full disk); True when one was dropped."""
+    if not path.exists():
+        return False
+    with path.open("r+b") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return False
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return False
+        # Read backwards to the last newline: partitions can be large, the cut line is short.
+        end = size
+        while end > 0:
+            start = max(0, end - 65536)
+            fh.seek(start)
+            at = fh.read(end - start).rfind(b"\n")
+            if at >= 0:
+                fh.truncate(start + at + 1)
+                break
+            end = start
+        else:
+            fh.truncate(0)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The complete JSON objects of a JSON Lines file (unparsable lines are skipped)."""
+    records: list[dict[str, Any]] = []
+    if not path.exists():
+        return records
+    with path.open("rb") as fh:
+        for line in fh:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+    return records
+
+
+def record_key(record: dict[str, Any]) -> str | None:
+    """The state key of an exported record (as the dedupe pipeline files it)."""
+    key = record.get("article_id") or record.get("canonical_url") or record.get("url")
+    return str(key) if key else None
+
+
+def csv_keys(path: Path) -> list[str | None] | None:
+    """The state key of each CSV row, in order; None when the file cannot be read as CSV (cut mid-record)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return [record_key(row) for row in csv.DictReader(fh, strict=True)]
+    except (csv.Error, UnicodeDecodeError, OSError):
+        return None
+
+
+def rebuild_csv(crawler: Crawler, records: list[dict[str, Any]], path: Path, options: dict[str, Any]) -> None:
+    """Write ``path`` anew from the JSON Lines ``records`` (written aside, fsynced, then renamed over it).
+
+    The records are the exported dicts, and :class:`CsvArticleExporter` writes a dict exactly as
+    the item it came from (times are already ISO strings), so the file equals a live export.
+    """
+    from newscrawl.output.exporters import CsvArticleExporter  # exporters import items; keep feeds light
+
+    spare = path.with_name(f".{path.name}.rebuild")
+    with spare.open("wb") as fh:
+        exporter = CsvArticleExporter.from_crawler(crawler, fh, fields_to_export=options.get("fields"))  # type: ignore[arg-type]
+        exporter.start_exporting()
+        for record in records:
+            exporter.export_item(record)
+        exporter.finish_exporting()  # flushes and detaches its text layer
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(spare, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -27,39 +27,59 @@ Settings:
                                 near duplicate (default 0.35; measured by scripts/bench_near_duplicates.py)
 ``NEWSCRAWL_STATE_COMMIT_EVERY`` items per state transaction (default 50)
 
-Crash safety (``kill -9``, a reboot): the state is committed only after the feed files were
-flushed with every item of the transaction (on ``item_scraped``, which fires after the feed
-exporter wrote the item), so the state never claims an article the feeds lack; and at start the
-appended default feed partitions (``output/<site>/<date>.jsonl``) are read back: articles they
-hold that the state lacks (exported just before a crash) are recorded first, and a line cut off
-by the crash is removed. A re-run therefore neither loses nor repeats an article.
+Crash safety (``kill -9``, a reboot) and write errors: the state commits an article only once its
+feed lines are on disk. Items are recorded in ``process_item`` inside an open SQLite transaction
+and are *in flight* until our ``item_scraped``/``item_dropped``/``item_error`` handler sees them
+(Scrapy runs up to ``CONCURRENT_ITEMS`` items at once, and the feed exporter's ``item_scraped``
+handler, connected before ours, has written an item by the time ours runs). The transaction is
+committed only when nothing is in flight and at least ``NEWSCRAWL_STATE_COMMIT_EVERY`` items are
+done (or at close), and only after every feed file and the rejects file were fsynced
+(:func:`newscrawl.output.storage.sync_files`). Just before the commit :meth:`DedupePipeline.before_commit`
+gets the keys about to be committed (a test hook: the invariant test reads the files there).
+
+A failing feed, rejects or state write stops the crawl (:func:`newscrawl.output.storage.write_failed`:
+one ERROR naming the file, exit status 74): the open transaction is rolled back, later items are
+dropped unrecorded, so the state holds nothing the files lack.
+
+At start the appended feed partitions (``output/<site>/<date>.jsonl`` and ``.csv``, and the
+rejects file) are reconciled: a last line cut by a crash is removed; articles (and remembered
+rejects) the files hold but the state lacks are recorded, so they are not exported twice; a CSV
+partition whose rows differ from its JSON Lines partition (a crash between the two writes) is
+rebuilt from it. A re-run therefore neither loses nor repeats an article, and JSONL = CSV.
 
 Stats: ``newscrawl/dedupe/article_id``, ``newscrawl/dedupe/canonical_url``,
 ``newscrawl/dedupe/content_hash`` (dropped), ``newscrawl/dedupe/known_before_run`` (of those, seen in
 an earlier run), ``newscrawl/dedupe/near_duplicate`` (marked or dropped),
 ``newscrawl/dedupe/near_duplicate_dropped``, ``newscrawl/dedupe/revision`` (edited articles exported
-again), ``newscrawl/state/articles`` (store size at close).
+again), ``newscrawl/state/articles`` (store size at close), ``newscrawl/state/commits``,
+``newscrawl/state/reconciled_from_feeds``, ``newscrawl/state/feed_lines_truncated``,
+``newscrawl/state/csv_rebuilt``, ``newscrawl/state/rolled_back`` (items not committed after a write error).
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import sqlite3
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
-from newscrawl.output.feeds import uri_params
-from newscrawl.output.storage import flush_feeds
+from newscrawl.output.feeds import appended_feeds, csv_keys, read_jsonl, rebuild_csv, record_key, trim_cut_line
+from newscrawl.output.storage import sync_files, write_failed, write_failure
 from newscrawl.pipelines import Duplicate, Rejected
+from newscrawl.pipelines.validate import rejects_path
 from newscrawl.state.near import signature
 from newscrawl.state.shared import crawl_store
-from newscrawl.state.store import SeenStore, content_prefix
+from newscrawl.state.store import SeenStore, content_prefix, state_location
+
+#: What a state write can raise: SQLite's own errors ("database or disk is full") and the OS's.
+STATE_ERRORS = (sqlite3.Error, OSError)
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +107,15 @@ class DedupePipeline:
         self.commit_every = max(1, settings.getint("NEWSCRAWL_STATE_COMMIT_EVERY"))
         self.store: SeenStore | None = None
         self._batch: AbstractContextManager[Any] | None = None
-        self._exported = 0
+        #: Items process_item passed on whose feed lines may not be written yet (id -> item).
+        self._in_flight: dict[int, Any] = {}
+        #: Items done (exported, or remembered as rejects) since the last commit.
+        self._done = 0
+        #: Keys written in the open transaction, and why: "item" (in the feeds), "reject" (in the
+        #: rejects file), "dropped" (a re-post or a dropped near duplicate: in no file by design).
+        self.pending: dict[str, str] = {}
+        location = state_location(self.uri)
+        self.state_path = str(location.path) if location.path is not None else self.uri
         # Keys of this run, so "duplicate within the run" and "known from before" are told apart.
         self.run_ids: set[str] = set()
 
@@ -99,109 +127,172 @@ class DedupePipeline:
         self.store = crawl_store(self.crawler)
         self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         self.crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        self.crawler.signals.connect(self.item_error, signal=signals.item_error)
         self._reconcile_feeds()
         known = len(self.store)
         logger.info("state store %s: %d articles known from earlier runs", self.uri, known)
         self.stats.set_value("newscrawl/state/articles_before", known)
 
     def close_spider(self) -> None:
-        self._commit()
+        self._commit(final=True)
         if self.store is not None:
             self.stats.set_value("newscrawl/state/articles", len(self.store))
             self.store = None  # closed by newscrawl.state.shared when the engine stops
 
     # -- crash safety --------------------------------------------------------------------------
-    def _feed_paths(self) -> list[Path]:
-        """Local JSON Lines feeds this crawl appends to (default partitions; -O feeds are rewritten anyway)."""
-        spider = self.crawler.spider
-        paths: list[Path] = []
-        for uri, options in (self.crawler.settings.getdict("FEEDS") or {}).items():
-            if options.get("format") not in ("jsonlines", "jsonl") or options.get("overwrite", False):
-                continue
-            template = str(uri)
-            if "%(time)s" in template or "%(batch" in template or not (template.startswith("file://")
-                                                                       or "://" not in template):
-                continue
-            params = uri_params({"name": getattr(spider, "name", "crawl")}, spider)
-            try:
-                paths.append(Path(template.removeprefix("file://") % params))
-            except (KeyError, ValueError):
-                continue
-        return paths
-
     def _reconcile_feeds(self) -> None:
-        """Record articles the appended feeds already hold but the state lacks (a crash in between)."""
+        """Make the appended files whole and agree, and record what they hold but the state lacks.
+
+        A crash between a feed write and the state commit leaves articles in the files only; one
+        between the JSONL and the CSV write leaves the two partitions disagreeing.
+        """
         assert self.store is not None
-        added = 0
-        for path in self._feed_paths():
-            if not path.exists():
-                continue
-            raw = path.read_bytes()
-            if raw and not raw.endswith(b"\n"):
-                # The crash cut the last line: it never was a complete export; drop it so appends stay valid.
-                cut = raw.rfind(b"\n") + 1
-                with path.open("r+b") as fh:
-                    fh.truncate(cut)
-                logger.warning("removed an incomplete last line from %s (a crawl was killed mid-write)", path)
+        feeds = appended_feeds(self.crawler)
+        jsonl = [path for fmt, path, _ in feeds if fmt in ("jsonlines", "jsonl")]
+        rejects = rejects_path(self.crawler)
+        if rejects is not None and (self.crawler.settings.getbool("NEWSCRAWL_REJECTS_OVERWRITE")
+                                    or "%(time)s" in str(self.crawler.settings["NEWSCRAWL_REJECTS_URI"])):
+            rejects = None  # a new file each run: nothing of an earlier one to reconcile
+        for path in [*jsonl, *([rejects] if rejects is not None else [])]:
+            if trim_cut_line(path):
+                logger.warning("removed an incomplete last line from %s (a crawl was stopped mid-write)", path)
                 self.stats.inc_value("newscrawl/state/feed_lines_truncated")
-                raw = raw[:cut]
-            with self.store.batch():
-                for line in raw.decode("utf-8", errors="replace").splitlines():
-                    try:
-                        record = json.loads(line)
-                    except ValueError:
-                        continue
-                    key = record.get("article_id") or record.get("canonical_url") or record.get("url")
-                    if not key or self.store.get(article_id=key) is not None:
-                        continue
-                    published = _parse_iso(record.get("published_at"))
-                    modified = _parse_iso(record.get("modified_at"))
-                    self.store.record(key, url=record.get("canonical_url"), content_hash=record.get("content_hash"),
-                                      signature=signature(record["body"]) if record.get("body") else None,
-                                      published_at=published, modified_at=modified)
-                    added += 1
+        source = read_jsonl(jsonl[0]) if jsonl else []
+        for fmt, path, options in feeds:
+            if fmt != "csv" or not jsonl or not path.exists():
+                continue
+            if csv_keys(path) != [record_key(record) for record in source]:
+                rebuild_csv(self.crawler, source, path, options)
+                logger.warning("%s disagreed with %s (a crawl was stopped between the two writes): rebuilt it "
+                               "from the JSON Lines partition (%d rows)", path, jsonl[0], len(source))
+                self.stats.inc_value("newscrawl/state/csv_rebuilt")
+        added = self._record_missing(source, with_content=True)
+        for path in jsonl[1:]:
+            added += self._record_missing(read_jsonl(path), with_content=True)
+        if rejects is not None:
+            added += self._record_missing(read_jsonl(rejects), with_content=False)
         if added:
-            logger.warning("%d articles were in the feeds but not in the state (an earlier crawl was killed); "
+            logger.warning("%d articles were in the feeds but not in the state (an earlier crawl was stopped); "
                            "recorded them so they are not exported twice", added)
             self.stats.set_value("newscrawl/state/reconciled_from_feeds", added)
+
+    def _record_missing(self, records: list[dict[str, Any]], *, with_content: bool) -> int:
+        """Record the ``records`` the state lacks (exported articles, or rejects: no content hash)."""
+        assert self.store is not None
+        added = 0
+        with self.store.batch():
+            for record in records:
+                key = record_key(record)
+                if not key or self.store.get(article_id=key) is not None:
+                    continue
+                body = record.get("body") if with_content else None
+                self.store.record(key, url=record.get("canonical_url"),
+                                  content_hash=record.get("content_hash") if with_content else None,
+                                  signature=signature(body) if body else None,
+                                  published_at=_parse_iso(record.get("published_at")),
+                                  modified_at=_parse_iso(record.get("modified_at")))
+                added += 1
+        return added
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         """Remember rejected articles too: an unchanged site must not be fetched (and rejected) again each run.
 
-        A later edit shows a newer time in the list and gets the article fetched again.
+        A later edit shows a newer time in the list and gets the article fetched again. The reject's
+        line is already in the rejects file (written by the validate pipeline before it raised).
         """
-        if self.store is None or not isinstance(exception, Rejected):
+        self._finished(item)
+        if self.store is None or not isinstance(exception, Rejected) or self.failed:
             return
         adapter = ItemAdapter(item)
         key = adapter.get("article_id") or adapter.get("canonical_url") or adapter.get("url")
         if not key or key in self.run_ids or self.store.get(article_id=key) is not None:
             return
         published, modified = adapter.get("published_at"), adapter.get("modified_at")
-        self._write()
-        self.store.record(key, url=adapter.get("canonical_url"),
-                          published_at=published if getattr(published, "tzinfo", None) else None,
-                          modified_at=modified if getattr(modified, "tzinfo", None) else None)
-        self.stats.inc_value("newscrawl/state/rejects_remembered")
-
-    def item_scraped(self, item: Any) -> None:
-        """After the feeds have the item: commit the state every ``commit_every`` items."""
-        self._exported += 1
-        if self._exported >= self.commit_every:
+        if self._record(key, "reject", url=adapter.get("canonical_url"),
+                        published_at=published if getattr(published, "tzinfo", None) else None,
+                        modified_at=modified if getattr(modified, "tzinfo", None) else None):
+            self.stats.inc_value("newscrawl/state/rejects_remembered")
+            self._done += 1
             self._commit()
 
-    # -- transactions ----------------------------------------------------------------------
-    def _write(self) -> None:
-        if self._batch is None:
-            assert self.store is not None
-            self._batch = self.store.batch()
-            self._batch.__enter__()
+    def item_scraped(self, item: Any) -> None:
+        """After the feed exporter wrote the item: it is no longer in flight; maybe commit."""
+        if self._finished(item):
+            self._done += 1
+            self._commit()
 
-    def _commit(self) -> None:
-        if self._batch is not None:
-            flush_feeds(self.crawler)  # the feeds first: a committed article is always in the feeds
-            batch, self._batch = self._batch, None
+    def item_error(self, item: Any) -> None:
+        """Only a pipeline after this one could fail an item we passed on: it is no longer in flight."""
+        if self._finished(item):
+            self._commit()
+
+    def _finished(self, item: Any) -> bool:
+        return self._in_flight.pop(id(item), None) is not None
+
+    # -- transactions ----------------------------------------------------------------------
+    @property
+    def failed(self) -> bool:
+        """A feed, rejects or state write failed: nothing more may be committed in this crawl."""
+        return write_failure(self.crawler) is not None
+
+    def _record(self, key: str, why: str, **fields: Any) -> bool:
+        """``store.record`` inside the open transaction; False (the crawl stopping) when the state write failed."""
+        assert self.store is not None
+        try:
+            if self._batch is None:
+                self._batch = self.store.batch()
+                self._batch.__enter__()
+            self.store.record(key, **fields)
+        except STATE_ERRORS as exc:
+            write_failed(self.crawler, self.state_path, exc)
+            self._rollback()
+            return False
+        self.pending.setdefault(key, why)
+        return True
+
+    def before_commit(self, pending: Mapping[str, str]) -> None:
+        """Called with the keys about to be committed, after every output file was fsynced.
+
+        Does nothing; the invariant test overrides it to check the files on disk hold them all.
+        """
+
+    def _commit(self, final: bool = False) -> None:
+        """Commit when nothing is in flight and enough is done (or at close), after the files are on disk."""
+        if self._batch is None:
+            return
+        if self.failed:
+            self._rollback()
+            return
+        if not final and (self._in_flight or self._done < self.commit_every):
+            return
+        if not sync_files(self.crawler):  # the failure was reported (and the crawl is stopping)
+            self._rollback()
+            return
+        self.before_commit(self.pending)
+        batch, self._batch = self._batch, None
+        try:
             batch.__exit__(None, None, None)
-            self._exported = 0
+        except STATE_ERRORS as exc:
+            write_failed(self.crawler, self.state_path, exc)
+            self.stats.inc_value("newscrawl/state/rolled_back", len(self.pending))
+        else:
+            self.stats.inc_value("newscrawl/state/commits")
+        self.pending = {}
+        self._done = 0
+
+    def _rollback(self) -> None:
+        """Undo the open transaction: after a write error nothing unwritten may be claimed."""
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            self.stats.inc_value("newscrawl/state/rolled_back", len(self.pending))
+            failure = write_failure(self.crawler)
+            error = RuntimeError(f"write error: {failure.path if failure else 'unknown'}")
+            try:
+                batch.__exit__(type(error), error, None)
+            except STATE_ERRORS as exc:  # closing the store at engine_stopped rolls back what is left
+                logger.debug("state rollback failed: %s", exc)
+        self.pending = {}
+        self._done = 0
 
     # -- items ------------------------------------------------------------------------------
     def _drop(self, kind: str, key: str, earlier: str | None) -> None:
@@ -215,6 +306,9 @@ class DedupePipeline:
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None, "DedupePipeline used before open_spider"
+        if self.failed:  # the crawl is stopping after a write error: record and export nothing more
+            raise DropItem(f"not exported (the crawl stops after a write error): {ItemAdapter(item).get('url')}",
+                           log_level="DEBUG")
         store = self.store
         adapter = ItemAdapter(item)
         key: str = adapter.get("article_id") or adapter.get("canonical_url") or adapter["url"]
@@ -239,8 +333,7 @@ class DedupePipeline:
         if digest and (seen := store.get(content_hash=digest)) is not None and seen.article_id != key:
             if known is None:
                 # Remember the re-post too, so later runs do not fetch it again; it joins the original's cluster.
-                self._write()
-                store.record(key, url=url, content_hash=digest, cluster_id=seen.cluster_id,
+                self._record(key, "dropped", url=url, content_hash=digest, cluster_id=seen.cluster_id,
                              published_at=adapter.get("published_at"), modified_at=adapter.get("modified_at"))
             self._drop("content_hash", key, seen.article_id)
 
@@ -264,11 +357,14 @@ class DedupePipeline:
             adapter["revision"] = revision
             adapter["previous_content_hash"] = previous
 
-        self._write()
-        store.record(key, url=url, content_hash=digest, signature=sketch, cluster_id=cluster_key,
-                     published_at=adapter.get("published_at"), modified_at=adapter.get("modified_at"))
+        dropped = cluster_key is not None and known is None and self.near_mode == "drop"
+        if not self._record(key, "dropped" if dropped else "item", url=url, content_hash=digest, signature=sketch,
+                            cluster_id=cluster_key, published_at=adapter.get("published_at"),
+                            modified_at=adapter.get("modified_at")):
+            raise DropItem(f"not exported (the state write failed): {key}", log_level="DEBUG")
         self.run_ids.add(key)
-        if cluster_key is not None and known is None and self.near_mode == "drop":
+        if dropped:
             self.stats.inc_value("newscrawl/dedupe/near_duplicate_dropped")
             raise Duplicate("near", f"near duplicate dropped: {key} repeats {adapter.get('duplicate_of')}")
+        self._in_flight[id(item)] = item  # until the feed exporter has written it (our item_scraped)
         return item

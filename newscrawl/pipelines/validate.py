@@ -35,18 +35,20 @@ import logging
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import attrs
 import jsonschema
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
 from newscrawl.catalog import load_catalog
 from newscrawl.config import project_settings
 from newscrawl.output.exporters import export_dict
 from newscrawl.output.feeds import uri_params
+from newscrawl.output.storage import DurableFile, forget, open_durable
 from newscrawl.parsing.charset import mojibake_reason
 from newscrawl.parsing.dates import parse_datetime
 from newscrawl.parsing.urls import host_of
@@ -162,19 +164,24 @@ def validate_article(item: Any, limits: Limits | None = None, domains: tuple[str
 
 
 class RejectsWriter:
-    """Append-only JSON Lines file of rejected items (the full item plus ``reject_reason``)."""
+    """Append-only JSON Lines file of rejected items (the full item plus ``reject_reason``).
 
-    def __init__(self, path: Path | None, overwrite: bool = False) -> None:
+    Written through :func:`newscrawl.output.storage.open_durable`: every line reaches the OS at
+    once (a killed crawl keeps every reject written so far), the file is fsynced before each
+    state commit (a remembered reject is always in it), and a failing write stops the crawl.
+    """
+
+    def __init__(self, path: Path | None, overwrite: bool = False, crawler: Crawler | None = None) -> None:
         self.path = path
         self.overwrite = overwrite
-        self._fh: IO[str] | None = None
+        self.crawler = crawler
+        self._fh: DurableFile | None = None
         self.count = 0
 
     def open(self) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = self.path.open("w" if self.overwrite else "a", encoding="utf-8")
+        self._fh = open_durable(self.crawler, self.path, self.overwrite)
 
     def write(self, item: Any, reasons: list[str]) -> None:
         self.count += 1
@@ -182,13 +189,24 @@ class RejectsWriter:
             return
         record = export_dict(item)
         record["reject_reason"] = ",".join(reasons)
-        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._fh.flush()  # a killed crawl keeps every reject written so far
+        self._fh.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
 
     def close(self) -> None:
         if self._fh is not None:
+            forget(self.crawler, self._fh)
             self._fh.close()
             self._fh = None
+
+
+def rejects_path(crawler: Crawler) -> Path | None:
+    """The crawl's rejects file (``NEWSCRAWL_REJECTS_URI`` with its parameters), None when disabled."""
+    template = crawler.settings["NEWSCRAWL_REJECTS_URI"]
+    if not template:
+        return None
+    spider = crawler.spider
+    params = uri_params({"name": spider.name if spider else "crawl",
+                         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")}, spider)
+    return Path((template % params).removeprefix("file://"))
 
 
 class ValidatePipeline:
@@ -206,14 +224,8 @@ class ValidatePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        path = None
-        if self.uri_template:
-            spider = self.crawler.spider
-            params = uri_params({"name": spider.name if spider else "crawl",
-                                 "time": datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")}, spider)
-            uri = self.uri_template % params
-            path = Path(uri.removeprefix("file://"))
-        self.rejects = RejectsWriter(path, self.overwrite)
+        path = rejects_path(self.crawler) if self.uri_template else None
+        self.rejects = RejectsWriter(path, self.overwrite, self.crawler)
         self.rejects.open()
         if path:
             logger.info("rejected items go to %s", path)
@@ -235,7 +247,11 @@ class ValidatePipeline:
         reasons = validate_article(item, self.limits, self._domains(ItemAdapter(item).get("site")))
         if not reasons:
             return item
-        self.rejects.write(item, reasons)
+        try:
+            self.rejects.write(item, reasons)
+        except OSError:  # reported by the file (one ERROR, the crawl stops); the item is fetched again next run
+            raise DropItem(f"not written (the crawl stops after a write error): {ItemAdapter(item).get('url')}",
+                           log_level="DEBUG") from None
         self.stats.inc_value("newscrawl/rejects/total")
         for reason in reasons:
             self.stats.inc_value(f"newscrawl/rejects/{reason}")
