@@ -7,9 +7,15 @@
 * Spider arguments are checked before anything else (:mod:`newscrawl.spiders.args`): an unknown
   argument, or a bad value of an argument or of the setting it falls back to, is logged as one
   ERROR line naming it, and the command exits 1 without taking the lock or starting the crawl.
+* With the lock taken, the state file is checked before the first request
+  (:func:`newscrawl.state.rebuild.preflight`): empty, truncated, not SQLite, failing
+  ``PRAGMA quick_check``, of another schema version, or older than the outlet's feed partitions
+  is one ERROR line naming the file and the fix (``scrapy state check`` / ``scrapy state rebuild``)
+  and exit status 65; never a silent fresh start.
 * Exit status: 0 all well; 1 the crawl could not start (bad spider or arguments); 3
   (:data:`~newscrawl.extensions.health.EXIT_HEALTH`) a health check of
-  :class:`~newscrawl.extensions.health.HealthMonitor` failed; 74
+  :class:`~newscrawl.extensions.health.HealthMonitor` failed; 65
+  (:data:`~newscrawl.state.store.EXIT_BAD_STATE`) the state file cannot be trusted; 74
   (:data:`~newscrawl.output.storage.EXIT_WRITE_ERROR`, ``EX_IOERR``) a feed, rejects or state write
   failed (full disk, I/O or permission error): the crawl stopped at once, one ERROR line names the
   file, nothing unwritten was committed, and a re-run once it is fixed exports what is missing;
@@ -28,6 +34,8 @@ from newscrawl.extensions.health import EXIT_HEALTH
 from newscrawl.output.storage import EXIT_WRITE_ERROR
 from newscrawl.spiders.args import SpiderArgumentError, TypedArgsSpider
 from newscrawl.state.lock import EXIT_LOCKED, LockBusy, lock_for_settings
+from newscrawl.state.rebuild import check_crawl_state
+from newscrawl.state.store import EXIT_BAD_STATE, StateError
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +46,8 @@ class Command(ScrapyCrawlCommand):
 
     def long_desc(self) -> str:
         return (f"{self.short_desc()}.\n\nExit status: 0 ok; 1 the crawl could not start (bad spider or arguments); "
-                f"{EXIT_HEALTH} a health check failed (see the ERROR lines and the run report); "
+                f"{EXIT_HEALTH} a health check failed (see the ERROR lines and the run report); {EXIT_BAD_STATE} the "
+                "state file cannot be trusted (see scrapy state check / rebuild); "
                 f"{EXIT_WRITE_ERROR} a feed, rejects or state write failed (full disk, I/O or permission error); "
                 f"{EXIT_LOCKED} another crawl holds the state lock (NEWSCRAWL_LOCK_WAIT waits for it).")
 
@@ -51,9 +60,10 @@ class Command(ScrapyCrawlCommand):
         assert self.crawler_process is not None
         crawler = self.crawler_process.create_crawler(spname)
         spidercls = crawler.spidercls
+        arguments = None
         if issubclass(spidercls, TypedArgsSpider):
             try:
-                spidercls.parse_arguments(opts.spargs, crawler.settings)
+                arguments, _ = spidercls.parse_arguments(opts.spargs, crawler.settings)
             except SpiderArgumentError as exc:
                 # Raised later, in the spider's from_crawler, it would be an asyncio traceback.
                 logger.error("%s", exc)
@@ -69,6 +79,14 @@ class Command(ScrapyCrawlCommand):
                 self.exitcode = EXIT_LOCKED
                 return
             logger.info("state lock %s taken", lock.path)
+        try:
+            check_crawl_state(crawler.settings, spidercls, arguments)
+        except (StateError, ValueError) as exc:
+            logger.error("%s", exc)  # a traceback from inside the engine would not name the file
+            self.exitcode = EXIT_BAD_STATE if isinstance(exc, StateError) else 1
+            if lock is not None:
+                lock.release()
+            return
         try:
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()

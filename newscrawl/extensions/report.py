@@ -14,11 +14,14 @@ Where (``NEWSCRAWL_REPORT_URI``, params ``%(site)s``, ``%(date)s`` (crawl day, K
 ``%(name)s`` (spider), ``%(time)s`` (start, UTC, ``YYYY-MM-DDTHH-MM-SS``)):
 
 * unset (default): ``<output>/runs/%(site)s/%(time)s.json``, where ``<output>`` is
-  ``NEWSCRAWL_OUTPUT_DIR`` with the default feeds, else the folder of the first local
-  ``-o``/``-O`` feed (so a crawl with ``-O out/articles.jsonl`` reports to ``out/runs/``);
+  ``NEWSCRAWL_OUTPUT_DIR`` (relative: to the project directory) with the default feeds, else
+  the folder of the first local ``-o``/``-O`` feed (so a crawl with ``-O out/articles.jsonl``
+  reports to ``out/runs/``);
 * a template: that path (``file://`` allowed); an existing file is never overwritten
   (``-2``, ``-3`` ... are appended);
-* empty: no report.
+* empty: no report. ``scrapy shell``, ``parse``, ``check`` and ``list`` set it empty (they
+  write no files at all, see :mod:`newscrawl.commands.nofiles`); a crawl stopped before its
+  start (bad arguments, state lock, untrusted state) writes none either.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.extensions.health import EXIT_OK, Thresholds, check_health, coverage_for, exit_status
 from newscrawl.extensions.summary import summary_counts
-from newscrawl.output.feeds import CMDLINE_PRIORITY, uri_params
+from newscrawl.output.feeds import CMDLINE_PRIORITY, output_dir, uri_params
 from newscrawl.state.lock import lock_path
 
 logger = logging.getLogger(__name__)
@@ -141,7 +144,7 @@ def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
 
 def default_report_uri(settings: Any) -> str:
     """``<output>/runs/%(site)s/%(time)s.json``: see the module docstring for ``<output>``."""
-    out = str(settings["NEWSCRAWL_OUTPUT_DIR"]).rstrip("/")
+    out = str(output_dir(settings)).rstrip("/")  # relative: to the project directory, as the feeds
     if (settings.getpriority("FEEDS") or 0) >= CMDLINE_PRIORITY:
         for uri in settings.getdict("FEEDS"):
             uri = str(uri)

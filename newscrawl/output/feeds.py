@@ -12,7 +12,12 @@ defaults entirely, as in plain Scrapy.
 
 Settings: ``NEWSCRAWL_FEEDS_ENABLED`` (default true), ``NEWSCRAWL_OUTPUT_DIR`` (``output``),
 ``NEWSCRAWL_CSV`` (default false), ``NEWSCRAWL_CSV_EXCEL`` (CSV with a UTF-8 BOM for Excel).
-URI templates may use ``%(site)s`` and ``%(date)s`` besides Scrapy's ``%(name)s``/``%(time)s``.
+URI templates may use ``%(site)s`` and ``%(date)s`` besides Scrapy's ``%(name)s``/``%(time)s``
+(and ``%(batch_time)s``/``%(batch_id)d``); nothing else. Scrapy offers every spider attribute as
+a URI parameter, so any ``-a`` argument could reach a path: :func:`uri_params` keeps only these,
+and each must be one safe path component (``date`` exactly ``YYYY-MM-DD``; ``site``/``name`` a
+slug; no ``/``, ``..``, NUL), else ``ValueError``. A relative ``NEWSCRAWL_OUTPUT_DIR`` is relative
+to the project directory (the folder of ``scrapy.cfg``), not the working directory.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings, Settings
 
+from newscrawl.config import project_path
 from newscrawl.parsing.dates import KST
 
 CMDLINE_PRIORITY = 40
@@ -36,16 +43,48 @@ def crawl_date() -> str:
     return datetime.now(KST).strftime("%Y-%m-%d")
 
 
+#: The URI parameters a feed, rejects or report path may use, each with the form its value must have.
+URI_PARAMS: dict[str, re.Pattern[str]] = {
+    "site": re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
+    "name": re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "time": re.compile(r"[0-9T:.+-]{1,40}"),
+    "batch_time": re.compile(r"[0-9T:.+-]{1,40}"),
+    "batch_id": re.compile(r"\d{1,12}"),
+}
+
+
+def safe_param(name: str, value: Any) -> Any:
+    """``value`` when it is a safe ``%(name)s`` (one path component of the expected form), else ``ValueError``."""
+    text = str(value)
+    pattern = URI_PARAMS.get(name)
+    if pattern is None or not pattern.fullmatch(text) or ".." in text.split("/") or "\x00" in text:
+        raise ValueError(f"feed URI parameter {name}={text!r} is not a safe path component"
+                         + (f" (expected {pattern.pattern})" if pattern is not None else ""))
+    return value
+
+
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:
-    """FEED_URI_PARAMS hook: adds ``site`` (outlet slug) and ``date`` (crawl day, KST)."""
+    """FEED_URI_PARAMS hook: adds ``site`` (outlet slug) and ``date`` (crawl day, KST), keeps only
+    :data:`URI_PARAMS` (Scrapy passes every spider attribute) and checks each (``ValueError``)."""
     site = getattr(spider, "site", None)
     params["site"] = getattr(site, "slug", None) or getattr(spider, "name", "crawl")
     params.setdefault("date", getattr(spider, "crawl_date", None) or crawl_date())
+    for key in list(params):
+        if key not in URI_PARAMS:
+            del params[key]
+        else:
+            safe_param(key, params[key])
     return params
 
 
+def output_dir(settings: BaseSettings) -> Path:
+    """``NEWSCRAWL_OUTPUT_DIR``, absolute: a relative one is relative to the project directory."""
+    return project_path(str(settings["NEWSCRAWL_OUTPUT_DIR"]))
+
+
 def default_feeds(settings: BaseSettings) -> dict[str, dict[str, Any]]:
-    out = str(settings["NEWSCRAWL_OUTPUT_DIR"]).rstrip("/")
+    out = str(output_dir(settings)).rstrip("/").replace("%", "%%")
     feeds: dict[str, dict[str, Any]] = {
         f"{out}/%(site)s/%(date)s.jsonl": {"format": "jsonlines", "encoding": "utf-8", "overwrite": False},
     }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from scrapy.settings import Settings
 
+from newscrawl.config import project_dir
 from newscrawl.extensions.report import default_report_uri, report_counts, versions
 
 
 def test_default_report_goes_to_runs_under_the_output_or_the_users_feed_folder() -> None:
     settings = Settings({"NEWSCRAWL_OUTPUT_DIR": "data/"})
-    assert default_report_uri(settings) == "data/runs/%(site)s/%(time)s.json"
+    # A relative output folder is the project's (the folder of scrapy.cfg), not the working directory's.
+    assert default_report_uri(settings) == f"{project_dir()}/data/runs/%(site)s/%(time)s.json"
     settings.set("FEEDS", {"-": {"format": "jsonlines"}, "/tmp/x/articles.jsonl": {"format": "jsonlines"}},
                  priority="cmdline")
     assert default_report_uri(settings) == "/tmp/x/runs/%(site)s/%(time)s.json"
