@@ -224,3 +224,11 @@ def test_short_content_length_flags_the_generic_family_too() -> None:
     assert validate_article(item) == ["truncated"]
     assert "truncated" not in extract(HtmlResponse(url=url, body=body[: len(body) // 2], encoding="utf-8"),
                                       resolve(url)).extractor
+
+
+# -- no code execution endpoint ---------------------------------------------------------
+def test_remote_control_and_telnet_are_off_unless_turned_on() -> None:
+    defaults = project_settings_with()
+    assert defaults.getbool("REMOTE_CONTROL_ENABLED") is False
+    assert defaults.getbool("TELNETCONSOLE_ENABLED") is False
+    assert project_settings_with(REMOTE_CONTROL_ENABLED="true").getbool("REMOTE_CONTROL_ENABLED") is True
