@@ -129,3 +129,16 @@ def test_looping_list_stops_and_cut_pages_are_never_exported(site: tuple[str, Co
     assert "RemoteControl" not in enabled and "TelnetConsole" not in enabled
     assert "Remote control HTTP server listening" not in log and "Telnet console listening" not in log
     assert not token_files and (not jobs.exists() or not any(jobs.iterdir()))
+
+
+def test_short_body_let_through_by_scrapy_is_retried_then_rejected(site: tuple[str, Counter[str]],
+                                                                   tmp_path: Path) -> None:
+    """With ``DOWNLOAD_FAIL_ON_DATALOSS = False`` Scrapy hands over the short body (flag ``dataloss``)."""
+    base_url, ledger = site
+    result = run_crawl(base_url, tmp_path / "out", "-a", f"sections={SECTION}",
+                       "-s", "DOWNLOAD_FAIL_ON_DATALOSS=false")
+    assert ledger["article:3"] == 2
+    assert sorted((r["article_id"], r["reject_reason"]) for r in result.rejects) == [
+        ("news21tongsin:2", "truncated"), ("news21tongsin:3", "truncated")]
+    assert [i["article_id"] for i in result.items] == ["news21tongsin:1"]
+    assert result.stat("newscrawl/rejects/truncated") == 2
