@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
@@ -50,7 +51,6 @@ def describe(path: Path) -> list[str]:
     lines = [f"schema version {version}; {path.stat().st_size:,} bytes",
              f"{total:,} articles ({revised:,} with revisions), {meta:,} meta entries"]
     if span[0] is not None:
-        from datetime import UTC, datetime
         lines.append(f"first seen {datetime.fromtimestamp(span[0], UTC).isoformat()}, "
                      f"last seen {datetime.fromtimestamp(span[1], UTC).isoformat()}")
     lines += [f"  {prefix or '(no site prefix)'}: {count:,}" for prefix, count in sites]
