@@ -4,7 +4,7 @@ Every text field goes through :func:`normalize_space`; the body keeps paragraph
 breaks as one blank line (:func:`normalize_body`). Control characters, bidi controls and
 zero-width characters are removed first: they are invisible in a browser but reach CSV
 cells raw, can reorder what a reader sees (a U+202E override in a title) and make equal
-texts compare unequal. ``content_hash`` is computed on
+texts compare unequal. :func:`numeric_key` gives a numeric article key one spelling. ``content_hash`` is computed on
 the normalised body with all whitespace collapsed, so layout changes alone never
 change it.
 """
