@@ -24,6 +24,11 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# Bounded memory: a news page is well under 1 MB; Scrapy's 1 GiB default let a 200 MB page through.
+# The limit also applies to the inflated body (HttpCompressionMiddleware stops at it): a gzip bomb
+# is refused, not inflated. Refusals are counted as newscrawl/pages/too_large.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's RemoteControl: an HTTP server on localhost that runs posted Python code, its bearer
@@ -55,6 +60,14 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.CharsetRepairMiddleware": 585,
     # After decompression (590), before charset repair: a page cut short is fetched once more.
     "newscrawl.middlewares.TruncatedRetryMiddleware": 587,
+    # Every request accounted for (newscrawl/middlewares.py): offsite by scheme/host/port before
+    # Scrapy's host-only check (50), final download failures below RetryMiddleware (550),
+    # redirect loops/chains just before RedirectMiddleware (600), decompression refusals counted.
+    "newscrawl.middlewares.OffsiteOriginMiddleware": 45,
+    "newscrawl.middlewares.DownloadAccountingMiddleware": 540,
+    "newscrawl.middlewares.RedirectGuardMiddleware": 605,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newscrawl.middlewares.BoundedHttpCompressionMiddleware": 590,
 }
 
 # --- newscrawl options (see README "Settings") -------------------------------------------
@@ -92,6 +105,7 @@ NEWSCRAWL_LOCK_WAIT = 0  # seconds to wait for a busy state lock; 0 = exit at on
 NEWSCRAWL_HEALTH_ENABLED = True  # end-of-crawl health checks (newscrawl/extensions/health.py)
 NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE = 0.2  # (ignored HTTP errors + download exceptions) / responses
 NEWSCRAWL_HEALTH_MAX_REJECT_RATE = 0.2  # rejects / (exported + rejects)
+NEWSCRAWL_HEALTH_MAX_LOST_RATE = 0.1  # requests lost (offsite, redirect loop, robots, too large, ...) / requests
 NEWSCRAWL_HEALTH_MIN_COVERAGE = {"title": 0.99, "published_at": 0.99, "body": 0.99, "authors": 0.5}
 NEWSCRAWL_HEALTH_MIN_ITEMS = 5  # items needed before reject rate and coverage are judged
 NEWSCRAWL_REPORT_URI = None  # None: <output>/runs/%(site)s/%(time)s.json; "" = no run report

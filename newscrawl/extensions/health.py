@@ -8,6 +8,10 @@ close :class:`HealthMonitor` checks
 * ``http_error_rate``: (``httperror/response_ignored_count`` + ``downloader/exception_count``) /
   ``downloader/response_count`` <= ``NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE`` (checked whenever
   anything was downloaded or failed to download: a site that is down fails it);
+* ``lost_rate``: requests lost before any response (offsite, redirect loops and chains, dupefilter,
+  robots.txt, too large, download errors after retries; the sum of
+  :data:`newscrawl.extensions.summary.LOST_STATS`) / (those + ``response_received_count``)
+  <= ``NEWSCRAWL_HEALTH_MAX_LOST_RATE`` (checked whenever anything was requested);
 * ``reject_rate``: ``newscrawl/rejects/total`` / (``item_scraped_count`` + rejects) <=
   ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE`` (checked from ``NEWSCRAWL_HEALTH_MIN_ITEMS`` validated items);
 * ``coverage:<field>``, per site: the share of exported items with a non-empty ``<field>`` >=
@@ -24,6 +28,7 @@ Settings:
 ``NEWSCRAWL_HEALTH_ENABLED``              run the checks (default true)
 ``NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE``  default 0.2
 ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE``      default 0.2
+``NEWSCRAWL_HEALTH_MAX_LOST_RATE``        default 0.1
 ``NEWSCRAWL_HEALTH_MIN_COVERAGE``         dict field -> floor, merged into the project default (``newscrawl/settings.py``)
                                           (``-s NEWSCRAWL_HEALTH_MIN_COVERAGE='{"authors": 0.8}'``;
                                           a floor of ``null`` drops that field's check)
@@ -45,6 +50,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
 from newscrawl.config import project_settings
+from newscrawl.extensions.summary import lost_counts
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +71,7 @@ class Thresholds:
 
     max_http_error_rate: float
     max_reject_rate: float
+    max_lost_rate: float
     min_coverage: Mapping[str, float]
     min_items: int
 
@@ -76,6 +83,7 @@ class Thresholds:
         return cls(
             max_http_error_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE"),
             max_reject_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_REJECT_RATE"),
+            max_lost_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_LOST_RATE"),
             min_coverage={k: float(v) for k, v in coverage.items() if v is not None},
             min_items=settings.getint("NEWSCRAWL_HEALTH_MIN_ITEMS"),
         )
@@ -152,6 +160,12 @@ def http_errors(stats: Mapping[str, Any]) -> tuple[int, int]:
     return errors, int(stats.get("downloader/response_count", 0))
 
 
+def lost_requests(stats: Mapping[str, Any]) -> tuple[int, int]:
+    """(requests lost before any response, those + responses received)."""
+    lost = sum(lost_counts(stats).values())
+    return lost, lost + int(stats.get("response_received_count", 0))
+
+
 def check_health(stats: Mapping[str, Any], coverage: Coverage, reason: str | None,
                  thresholds: Thresholds | None = None) -> list[Check]:
     """Every check (passed, failed or skipped) for a crawl's final ``stats``, ``coverage`` and finish ``reason``."""
@@ -171,6 +185,17 @@ def check_health(stats: Mapping[str, Any], coverage: Coverage, reason: str | Non
                             f"({errors} errors and download exceptions, {responses} responses)"))
     else:
         checks.append(Check("http_error_rate", SKIPPED, None, t.max_http_error_rate, "nothing was downloaded"))
+
+    lost, requested = lost_requests(stats)
+    if requested:
+        rate = lost / requested
+        ok = rate <= t.max_lost_rate
+        checks.append(Check("lost_rate", PASSED if ok else FAILED, rate, t.max_lost_rate,
+                            f"lost rate {rate:.2f} {'<=' if ok else '>'} {t.max_lost_rate:.2f} "
+                            f"({lost} of {requested} requests lost: "
+                            + (", ".join(f"{k} {v}" for k, v in lost_counts(stats).items() if v) or "none") + ")"))
+    else:
+        checks.append(Check("lost_rate", SKIPPED, None, t.max_lost_rate, "nothing was requested"))
 
     rejected = int(stats.get("newscrawl/rejects/total", 0))
     exported = int(stats.get("item_scraped_count", 0))
@@ -223,7 +248,7 @@ class HealthMonitor:
     """Extension: counts field coverage of exported items, runs :func:`check_health` at spider close.
 
     Settings: ``NEWSCRAWL_HEALTH_ENABLED``, ``NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE``,
-    ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE``, ``NEWSCRAWL_HEALTH_MIN_COVERAGE``, ``NEWSCRAWL_HEALTH_MIN_ITEMS``
+    ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE``, ``NEWSCRAWL_HEALTH_MAX_LOST_RATE``, ``NEWSCRAWL_HEALTH_MIN_COVERAGE``, ``NEWSCRAWL_HEALTH_MIN_ITEMS``
     (see the module docstring). Stats: ``newscrawl/health/checks`` (checks judged),
     ``newscrawl/health/failed_checks`` and ``newscrawl/health/failed/<check>``.
     """

@@ -5,10 +5,12 @@
 ``finish_reason``, ``exit_status`` (what ``scrapy crawl`` exits with: 0, or 3 when a health
 check failed), ``counts`` (requests, responses by status, download exceptions, list and
 article pages, exported, rejected by reason, duplicates by kind, near duplicates, known
-before this run, not-article pages, ...), ``coverage`` (per site: items and the share of
-them with each field), ``health`` (every check of :mod:`newscrawl.extensions.health` with status,
-value and limit), ``versions`` (newscrawl, scrapy, python, lxml, trafilatura, ...) and
-``settings`` (state URI and lock, since/until/full, limits, feeds).
+before this run, not-article pages, ``too_large``, ``lost`` with ``total`` and ``by_kind``:
+requests that never reached a callback, see :data:`newscrawl.extensions.summary.LOST_STATS`,
+...), ``coverage`` (per site: items and the share of them with each field), ``health``
+(every check of :mod:`newscrawl.extensions.health` with status, value and limit), ``versions``
+(newscrawl, scrapy, python, lxml, trafilatura, ...) and ``settings`` (state URI and lock,
+since/until/full, limits, feeds).
 
 Where (``NEWSCRAWL_REPORT_URI``, params ``%(site)s``, ``%(date)s`` (crawl day, KST),
 ``%(name)s`` (spider), ``%(time)s`` (start, UTC, ``YYYY-MM-DDTHH-MM-SS``)):
@@ -137,6 +139,9 @@ def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         "near_duplicates": summary["near_duplicates"],
         "known_before_run": summary["known_before_run"],
         "link_variants_skipped": summary["link_variants_skipped"],
+        "too_large": stats.get("newscrawl/pages/too_large", 0),
+        "retries_given_up": stats.get("retry/max_reached", 0),
+        "lost": {"total": summary["lost"], "by_kind": summary["lost_kinds"]},
         "state_articles_before": stats.get("newscrawl/state/articles_before"),
         "state_articles_after": stats.get("newscrawl/state/articles"),
     }
@@ -232,6 +237,7 @@ class RunReport:
                 "failed": [c.name for c in checks if c.failed],
                 "thresholds": {"max_http_error_rate": thresholds.max_http_error_rate,
                                "max_reject_rate": thresholds.max_reject_rate,
+                               "max_lost_rate": thresholds.max_lost_rate,
                                "min_coverage": dict(thresholds.min_coverage),
                                "min_items": thresholds.min_items},
                 "checks": [c.as_dict() for c in checks],

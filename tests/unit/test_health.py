@@ -48,7 +48,8 @@ def coverage(*batches: list[dict[str, Any]]) -> Coverage:
 
 def stats(exported: int = 40, rejected: int = 1, responses: int = 60, ignored: int = 0, exceptions: int = 0,
           reason: str = "finished") -> dict[str, Any]:
-    s: dict[str, Any] = {"finish_reason": reason, "item_scraped_count": exported, "downloader/response_count": responses}
+    s: dict[str, Any] = {"finish_reason": reason, "item_scraped_count": exported, "downloader/response_count": responses,
+                         "response_received_count": responses}
     if rejected:
         s["newscrawl/rejects/total"] = rejected
     if ignored:
@@ -64,7 +65,7 @@ def by_name(checks: list) -> dict[str, Any]:
 
 def test_a_healthy_crawl_passes_every_check() -> None:
     checks = check_health(stats(), coverage(items(40)), "finished")
-    assert {c.name for c in checks} == {"finish_reason", "http_error_rate", "reject_rate", "coverage:title",
+    assert {c.name for c in checks} == {"finish_reason", "http_error_rate", "lost_rate", "reject_rate", "coverage:title",
                                          "coverage:published_at", "coverage:body", "coverage:authors"}
     assert all(c.status == PASSED for c in checks)
     assert failures(checks) == [] and exit_status(checks) == EXIT_OK == 0
