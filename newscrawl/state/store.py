@@ -315,6 +315,29 @@ def check_state_file(path: str | os.PathLike[str], *, full: bool = False) -> boo
     return True
 
 
+def _create_whole(path: Path, near_threshold: float) -> None:
+    """Create a new state file under a temporary name (schema and WAL header written) and link it in place.
+
+    ``sqlite3.connect`` creates a 0-byte file and writes it later; a crawl killed in between
+    would leave the empty file every later start refuses (:func:`check_state_file`). Linked
+    whole, the path holds either nothing or a valid state.
+    """
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    SQLiteSeenStore(tmp, near_threshold=near_threshold, check=False).close()
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process created it meanwhile: that one is used (and checked on open)
+    finally:
+        tmp.unlink()
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class SQLiteSeenStore:
     """:class:`SeenStore` in one SQLite file (or ``:memory:``); see the module docstring.
 
@@ -327,8 +350,8 @@ class SQLiteSeenStore:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            if check:
-                check_state_file(self.path)
+            if check and not check_state_file(self.path):
+                _create_whole(Path(self.path), near_threshold)
         self.conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
         conn = self.conn
         if self.path != ":memory:":

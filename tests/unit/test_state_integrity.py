@@ -177,3 +177,21 @@ def test_rebuild_from_partitions_restores_ids_urls_hashes_signatures_dates_revis
         assert nine is not None and nine.content_hash is None
     assert sorted(p.name for p in target.parent.iterdir() if not p.name.startswith("state.sqlite.corrupt")) == [
         "state.sqlite"]
+
+
+def test_a_new_state_file_appears_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Created under a temporary name and linked in place: never the 0-byte file a later start would refuse."""
+    import os
+
+    seen: list[int] = []
+    real_link = os.link
+
+    def link(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        seen.append(Path(src).stat().st_size)
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", link)
+    path = tmp_path / "state.sqlite"
+    SQLiteSeenStore(path).close()
+    assert seen and seen[0] > 0 and check_state_file(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite"]
