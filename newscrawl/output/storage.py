@@ -77,7 +77,10 @@ def write_failed(crawler: Crawler | None, path: str | os.PathLike[str], error: B
                  path, describe(error), EXIT_WRITE_ERROR)
     if crawler.stats is not None:
         crawler.stats.set_value("newscrawl/write_error_file", str(path))
-    engine = crawler.engine
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # no crawl running (tests, scrapy extract): nothing to stop
+        return
     if engine is not None and engine.spider is not None:
         deferred_from_coro(engine.close_spider_async(reason=CLOSE_REASON))
 
