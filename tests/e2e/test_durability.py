@@ -132,8 +132,17 @@ def check_complete(out: Path, records: list[dict]) -> None:
 
 
 @pytest.mark.slow
-def test_a_full_disk_stops_the_crawl_and_a_rerun_exports_what_is_missing(site: str, tmp_path: Path) -> None:
-    out, state = tmp_path / "out", tmp_path / "state" / "state.sqlite"
+@pytest.mark.parametrize("state_on", [
+    "another_disk",
+    pytest.param("the_full_disk", marks=pytest.mark.xfail(strict=False, reason=(
+        "newscrawl.state.store.check_state_file reads a WAL-mode state whose main file is shorter than its "
+        "header says (a checkpoint cut by the full disk; the -wal file holds the pages, PRAGMA integrity_check "
+        "is ok) as truncated, so the re-run exits 65 instead of exporting what is missing"))),
+])
+def test_a_full_disk_stops_the_crawl_and_a_rerun_exports_what_is_missing(site: str, tmp_path: Path,
+                                                                         state_on: str) -> None:
+    out = tmp_path / "out"
+    state = out / "state.sqlite" if state_on == "the_full_disk" else tmp_path / "state" / "state.sqlite"
     records = truth(SIZE, site)
     if not mount_tmpfs(out, "600k"):
         pytest.skip("needs root and mount -t tmpfs (the injected-ENOSPC test covers the rest)")
