@@ -185,7 +185,16 @@ class FileFeedStorage(ScrapyFileFeedStorage):
         return cls(uri, feed_options=feed_options, crawler=crawler)
 
     def open(self, spider: Spider) -> IO[bytes]:
-        return open_durable(self.crawler, Path(self.path), self.write_mode == "wb", self.file_class)
+        failed_before = self.crawler is not None and write_failure(self.crawler) is not None
+        try:
+            return open_durable(self.crawler, Path(self.path), self.write_mode == "wb", self.file_class)
+        except OSError:
+            if not failed_before:
+                raise
+            # The crawl is already stopping after a reported write error, and Scrapy opens a feed that
+            # never started again when it closes: a sink that holds nothing, not one more traceback.
+            logger.debug("not opening %s again after a write error", self.path)
+            return io.BytesIO()
 
     def store(self, file: IO[bytes]) -> Deferred[None] | None:
         forget(self.crawler, file)
