@@ -181,10 +181,23 @@ def record_key(record: dict[str, Any]) -> str | None:
 
 
 def csv_keys(path: Path) -> list[str | None] | None:
-    """The state key of each CSV row, in order; None when the file cannot be read as CSV (cut mid-record)."""
+    """The state key of each CSV row, in order; None when the file is not whole CSV: cut mid-record
+    (also between two fields, which a CSV reader reads as a short row) or not ending its last row."""
     try:
+        with path.open("rb") as raw:
+            size = raw.seek(0, os.SEEK_END)
+            if size:
+                raw.seek(size - 1)
+                if raw.read(1) != b"\n":
+                    return None
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            return [record_key(row) for row in csv.DictReader(fh, strict=True)]
+            reader = csv.DictReader(fh, strict=True)
+            keys = []
+            for row in reader:
+                if None in row or None in row.values():  # more or fewer cells than the header
+                    return None
+                keys.append(record_key(row))
+            return keys
     except (csv.Error, UnicodeDecodeError, OSError):
         return None
 

@@ -259,7 +259,11 @@ def _header_problem(path: Path) -> str | None:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     # The in-header size is valid when the change counter matches "version-valid-for" (SQLite >= 3.7.0).
-    if pages and header[24:28] == header[92:96] and size < pages * page_size:
+    # A checkpoint cut short (a full disk) can leave the file shorter than its header while the
+    # pages still sit in the -wal file: SQLite reads them from there, so quick_check decides.
+    wal = path.with_name(path.name + "-wal")
+    pending_wal = wal.exists() and wal.stat().st_size > 32
+    if pages and header[24:28] == header[92:96] and size < pages * page_size and not pending_wal:
         return f"is truncated ({size} bytes, its header says {pages * page_size})"
     return None
 

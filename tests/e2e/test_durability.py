@@ -132,13 +132,7 @@ def check_complete(out: Path, records: list[dict]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("state_on", [
-    "another_disk",
-    pytest.param("the_full_disk", marks=pytest.mark.xfail(strict=False, reason=(
-        "newscrawl.state.store.check_state_file reads a WAL-mode state whose main file is shorter than its "
-        "header says (a checkpoint cut by the full disk; the -wal file holds the pages, PRAGMA integrity_check "
-        "is ok) as truncated, so the re-run exits 65 instead of exporting what is missing"))),
-])
+@pytest.mark.parametrize("state_on", ["another_disk", "the_full_disk"])
 def test_a_full_disk_stops_the_crawl_and_a_rerun_exports_what_is_missing(site: str, tmp_path: Path,
                                                                          state_on: str) -> None:
     out = tmp_path / "out"

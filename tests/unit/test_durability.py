@@ -162,3 +162,19 @@ def test_start_reconciles_a_killed_run(tmp_path: Path) -> None:
     assert stats.get_value("newscrawl/state/reconciled_from_feeds") == 3
     assert stats.get_value("newscrawl/state/csv_rebuilt") == 1
     assert stats.get_value("newscrawl/state/feed_lines_truncated") == 1
+
+
+def test_a_csv_cut_between_fields_or_before_its_row_end_is_not_whole(tmp_path: Path) -> None:
+    """A CSV reader reads a row cut between two cells as a short row with the right id: that file
+    must still count as cut, or the next run appends behind half a record."""
+    from newscrawl.output.feeds import csv_keys
+
+    path = tmp_path / "day.csv"
+    path.write_bytes(b"url,article_id,title\r\nu1,a:1,t\r\nu2,a:2")
+    assert csv_keys(path) is None
+    path.write_bytes(b"url,article_id,title\r\nu1,a:1,t\r\nu2,a:2\r\n")
+    assert csv_keys(path) is None
+    path.write_bytes(b'url,article_id,title\r\nu1,a:1,"t\r\ncut')
+    assert csv_keys(path) is None
+    path.write_bytes(b"url,article_id,title\r\nu1,a:1,t\r\nu2,a:2,t\r\n")
+    assert csv_keys(path) == ["a:1", "a:2"]
