@@ -142,6 +142,10 @@ def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         "too_large": stats.get("newscrawl/pages/too_large", 0),
         "retries_given_up": stats.get("retry/max_reached", 0),
         "lost": {"total": summary["lost"], "by_kind": summary["lost_kinds"]},
+        "lists_no_progress": summary["lists_no_progress"],
+        "lists_truncated": stats.get("newscrawl/lists/truncated", 0),
+        "truncated_retried": stats.get("newscrawl/pages/truncated_retried", 0),
+        "write_errors": summary["write_errors"],
         "state_articles_before": stats.get("newscrawl/state/articles_before"),
         "state_articles_after": stats.get("newscrawl/state/articles"),
     }
@@ -258,10 +262,17 @@ class RunReport:
         if self.path is None:
             return
         report = self.build(reason)
-        path = _free_path(self.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        os.replace(tmp, path)
+        try:
+            path = _free_path(self.path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            # The report is a view of the stats, which the log's last lines hold too: a full or
+            # read-only output folder must not add a traceback to the one ERROR that says so.
+            logger.error("cannot write the run report %s: %s", self.path, exc)
+            self.crawler.stats.inc_value("newscrawl/report/write_error")
+            return
         self.path = path
         logger.info("run report written to %s (exit status %s)", path, report["exit_status"])

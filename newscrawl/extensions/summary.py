@@ -58,6 +58,8 @@ def summary_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         "list_pages": stats.get("newscrawl/lists/pages", 0),
         "lost": sum(lost_counts(stats).values()),
         "lost_kinds": lost_counts(stats),
+        "lists_no_progress": stats.get("newscrawl/lists/no_progress", 0),
+        "write_errors": stats.get("newscrawl/write_errors", 0),
     }
 
 
@@ -80,8 +82,12 @@ class CrawlSummary:
         logger.info(
             "newscrawl summary (%s): exported=%s rejected=%s [%s] duplicates=%s (known before this run: %s) "
             "near_duplicates=%s not_article=%s extract_errors=%s http_errors=%s link_variants_skipped=%s list_pages=%s "
-            "lost=%s [%s]",
+            "lost=%s [%s]%s",
             reason, c["exported"], c["rejected"], reasons, c["duplicates"], c["known_before_run"],
             c["near_duplicates"], c["not_article"], c["extract_errors"], c["http_errors"],
             c["link_variants_skipped"], c["list_pages"], c["lost"], lost,
+            f" lists_no_progress={c['lists_no_progress']}" if c["lists_no_progress"] else "",
         )
+        if c["write_errors"]:
+            logger.error("newscrawl summary: the crawl stopped on a write error (see the ERROR above); "
+                         "nothing unwritten was recorded: free space or fix permissions and run it again")
