@@ -89,7 +89,9 @@ NEWSCRAWL_FEEDS_ENABLED = True
 NEWSCRAWL_OUTPUT_DIR = "output"
 NEWSCRAWL_CSV = False
 NEWSCRAWL_CSV_EXCEL = False
-NEWSCRAWL_REJECTS_URI = "output/%(site)s/%(date)s.rejects.jsonl"
+# None: beside the chosen output, <first -o/-O file feed's folder, else NEWSCRAWL_OUTPUT_DIR>/%(site)s/%(date)s.rejects.jsonl;
+# "" = no rejects file; a relative path is relative to the project directory
+NEWSCRAWL_REJECTS_URI = None
 NEWSCRAWL_REJECTS_OVERWRITE = False
 NEWSCRAWL_CSV_LIST_SEPARATOR = " | "
 NEWSCRAWL_STATE_URI = "sqlite:///.newscrawl/state.sqlite"  # what earlier runs saw (see newscrawl/state/store.py)

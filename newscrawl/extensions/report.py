@@ -46,7 +46,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.extensions.health import EXIT_OK, Thresholds, check_health, coverage_for, exit_status
 from newscrawl.extensions.summary import summary_counts
-from newscrawl.output.feeds import CMDLINE_PRIORITY, output_dir, uri_params
+from newscrawl.output.feeds import chosen_output_folder, uri_params
 from newscrawl.state.lock import lock_path
 
 logger = logging.getLogger(__name__)
@@ -153,18 +153,7 @@ def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
 
 def default_report_uri(settings: Any) -> str:
     """``<output>/runs/%(site)s/%(time)s.json``: see the module docstring for ``<output>``."""
-    out = str(output_dir(settings)).rstrip("/")  # relative: to the project directory, as the feeds
-    if (settings.getpriority("FEEDS") or 0) >= CMDLINE_PRIORITY:
-        for uri in settings.getdict("FEEDS"):
-            uri = str(uri)
-            if uri == "-" or uri.startswith("stdout:"):
-                continue
-            if "://" in uri and not uri.startswith("file://"):
-                continue
-            folder = os.path.dirname(uri.removeprefix("file://"))
-            out = folder.rstrip("/") or "."
-            break
-    return f"{out.replace('%', '%%')}/runs/%(site)s/%(time)s.json"
+    return f"{chosen_output_folder(settings).replace('%', '%%')}/runs/%(site)s/%(time)s.json"
 
 
 def _free_path(path: Path) -> Path:

@@ -83,6 +83,25 @@ def output_dir(settings: BaseSettings) -> Path:
     return project_path(str(settings["NEWSCRAWL_OUTPUT_DIR"]))
 
 
+def chosen_output_folder(settings: BaseSettings) -> str:
+    """Where this crawl's side files (rejects, run report) go: the folder of the first local
+    ``-o``/``-O`` file feed, else ``NEWSCRAWL_OUTPUT_DIR`` (absolute, project-relative)."""
+    if (settings.getpriority("FEEDS") or 0) >= CMDLINE_PRIORITY:
+        for uri in settings.getdict("FEEDS"):
+            uri = str(uri)
+            if uri == "-" or uri.startswith("stdout:"):
+                continue
+            if "://" in uri and not uri.startswith("file://"):
+                continue
+            return os.path.dirname(uri.removeprefix("file://")).rstrip("/") or "."
+    return str(output_dir(settings)).rstrip("/")
+
+
+def default_rejects_uri(settings: BaseSettings) -> str:
+    """``<chosen output>/%(site)s/%(date)s.rejects.jsonl`` (see :func:`chosen_output_folder`)."""
+    return f"{chosen_output_folder(settings).replace('%', '%%')}/%(site)s/%(date)s.rejects.jsonl"
+
+
 def default_feeds(settings: BaseSettings) -> dict[str, dict[str, Any]]:
     out = str(output_dir(settings)).rstrip("/").replace("%", "%%")
     feeds: dict[str, dict[str, Any]] = {

@@ -19,7 +19,8 @@ Settings:
 ``NEWSCRAWL_MIN_DATE``         earliest accepted time (default 1990-01-01, Korea time)
 ``NEWSCRAWL_REJECTS_URI``      JSON Lines file of rejected items, each with ``reject_reason``;
                                ``%(site)s`` outlet, ``%(date)s`` crawl day (KST), ``%(name)s`` spider,
-                               ``%(time)s`` start time (default ``output/%(site)s/%(date)s.rejects.jsonl``);
+                               ``%(time)s`` start time (default: beside the chosen output,
+                               ``<first -o/-O feed's folder, else NEWSCRAWL_OUTPUT_DIR>/%(site)s/%(date)s.rejects.jsonl``);
                                empty disables the file
 ``NEWSCRAWL_REJECTS_OVERWRITE`` truncate the rejects file at start (default false: append, so
                                scheduled runs keep every reject)
@@ -45,9 +46,9 @@ from scrapy.exceptions import DropItem
 from scrapy.settings import BaseSettings
 
 from newscrawl.catalog import load_catalog
-from newscrawl.config import project_settings
+from newscrawl.config import project_path, project_settings
 from newscrawl.output.exporters import export_dict
-from newscrawl.output.feeds import uri_params
+from newscrawl.output.feeds import default_rejects_uri, uri_params
 from newscrawl.output.storage import DurableFile, forget, open_durable
 from newscrawl.parsing.charset import mojibake_reason
 from newscrawl.parsing.dates import parse_datetime
@@ -199,14 +200,20 @@ class RejectsWriter:
 
 
 def rejects_path(crawler: Crawler) -> Path | None:
-    """The crawl's rejects file (``NEWSCRAWL_REJECTS_URI`` with its parameters), None when disabled."""
+    """The crawl's rejects file (``NEWSCRAWL_REJECTS_URI`` with its parameters), None when disabled.
+
+    Unset (None): beside the chosen output (:func:`newscrawl.output.feeds.default_rejects_uri`);
+    a relative URI is relative to the project directory, as ``NEWSCRAWL_OUTPUT_DIR``.
+    """
     template = crawler.settings["NEWSCRAWL_REJECTS_URI"]
+    if template is None:
+        template = default_rejects_uri(crawler.settings)
     if not template:
         return None
     spider = crawler.spider
     params = uri_params({"name": spider.name if spider else "crawl",
                          "time": datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S")}, spider)
-    return Path((template % params).removeprefix("file://"))
+    return project_path(str(template % params).removeprefix("file://"))
 
 
 class ValidatePipeline:
@@ -224,7 +231,7 @@ class ValidatePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        path = rejects_path(self.crawler) if self.uri_template else None
+        path = rejects_path(self.crawler)
         self.rejects = RejectsWriter(path, self.overwrite, self.crawler)
         self.rejects.open()
         if path:

@@ -93,3 +93,27 @@ def test_inspection_commands_turn_off_every_file_unless_given_with_s() -> None:
     for name, value in NO_FILES.items():
         if name != "NEWSCRAWL_STATE_URI":
             assert settings[name] == value
+
+
+def test_rejects_follow_the_chosen_output(tmp_path: Path) -> None:
+    """Rejects go under NEWSCRAWL_OUTPUT_DIR, or beside the user's -O file, never to ./output."""
+    from newscrawl.config import project_dir
+    from newscrawl.pipelines.validate import rejects_path
+    from newscrawl.spiders.catalog import spider_news21tongsin  # type: ignore[attr-defined]
+    from tests.helpers import project_crawler
+
+    def path_for(**settings: object) -> Path | None:
+        crawler = project_crawler(spider_news21tongsin, NEWSCRAWL_STATE_URI="memory://", **settings)
+        crawler.spider = spider_news21tongsin.from_crawler(crawler)
+        return rejects_path(crawler)
+
+    from newscrawl.output.feeds import crawl_date, default_rejects_uri
+    from tests.helpers import project_settings_with
+
+    day = crawl_date()
+    assert path_for() == project_dir() / "output" / "news21tongsin" / f"{day}.rejects.jsonl"
+    assert path_for(NEWSCRAWL_OUTPUT_DIR=str(tmp_path / "out")) == tmp_path / "out" / "news21tongsin" / f"{day}.rejects.jsonl"
+    with_o = project_settings_with(FEEDS={str(tmp_path / "mine" / "keep.jsonl"): {"format": "jsonlines"}})
+    assert default_rejects_uri(with_o) == f"{tmp_path}/mine/%(site)s/%(date)s.rejects.jsonl"
+    assert path_for(NEWSCRAWL_REJECTS_URI="") is None
+    assert path_for(NEWSCRAWL_REJECTS_URI="rej/%(site)s.jsonl") == project_dir() / "rej" / "news21tongsin.jsonl"
