@@ -6,7 +6,8 @@ This module is written from the documented contract of the exported fields
 (``newscrawl/schema/article.schema.json``, README *Output: the item*), not from the
 crawler's implementation:
 
-* every text field: Unicode NFC, zero-width characters removed, each run of whitespace
+* every text field: control characters (other than whitespace), bidi controls and
+  zero-width characters removed, then Unicode NFC, each run of whitespace
   (any character Python counts as whitespace, NBSP and ideographic space included) one
   space, no leading or trailing space;
 * ``body``: each paragraph so normalised, empty ones dropped, joined by one blank line;
@@ -26,9 +27,23 @@ ZERO_WIDTH = frozenset((
     "\N{ZERO WIDTH NON-JOINER}",
     "\N{ZERO WIDTH JOINER}",
     "\N{WORD JOINER}",
+    "\N{FUNCTION APPLICATION}", "\N{INVISIBLE TIMES}", "\N{INVISIBLE SEPARATOR}", "\N{INVISIBLE PLUS}",
+    "\N{MONGOLIAN VOWEL SEPARATOR}",
     "\N{ZERO WIDTH NO-BREAK SPACE}",  # the byte order mark, when it lands inside the text
 ))
-_DROP_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH))
+#: Characters that reorder what a reader sees (a right-to-left override in a title).
+BIDI_CONTROLS = frozenset((
+    "\N{ARABIC LETTER MARK}", "\N{LEFT-TO-RIGHT MARK}", "\N{RIGHT-TO-LEFT MARK}",
+    "\N{LEFT-TO-RIGHT EMBEDDING}", "\N{RIGHT-TO-LEFT EMBEDDING}", "\N{POP DIRECTIONAL FORMATTING}",
+    "\N{LEFT-TO-RIGHT OVERRIDE}", "\N{RIGHT-TO-LEFT OVERRIDE}",
+    "\N{LEFT-TO-RIGHT ISOLATE}", "\N{RIGHT-TO-LEFT ISOLATE}", "\N{FIRST STRONG ISOLATE}",
+    "\N{POP DIRECTIONAL ISOLATE}",
+))
+
+
+def _invisible(ch: str) -> bool:
+    """A control that is not whitespace (whitespace controls become a space), a bidi control, a zero-width one."""
+    return (unicodedata.category(ch) == "Cc" and not ch.isspace()) or ch in BIDI_CONTROLS or ch in ZERO_WIDTH
 PARAGRAPH_SEPARATOR = "\n\n"
 
 
@@ -36,7 +51,8 @@ def normalize_space(text: str | None) -> str:
     """One text field as exported: NFC, no zero-width characters, single spaces, trimmed."""
     if not text:
         return ""
-    visible = unicodedata.normalize("NFC", text).translate(_DROP_ZERO_WIDTH)
+    # Removed before NFC: between a letter and its combining mark, they would keep it decomposed.
+    visible = unicodedata.normalize("NFC", "".join(ch for ch in text if not _invisible(ch)))
     return " ".join(visible.split())  # str.split() with no separator: every whitespace run, ends dropped
 
 

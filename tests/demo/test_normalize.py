@@ -13,7 +13,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from demo.normalize import ZERO_WIDTH, content_hash, normalize_body, normalize_space
+from demo.normalize import BIDI_CONTROLS, ZERO_WIDTH, content_hash, normalize_body, normalize_space
 from newscrawl.parsing import text as crawler
 
 
@@ -34,7 +34,8 @@ def test_content_hash_ignores_layout() -> None:
 
 # Hangul (precomposed and as jamo), Latin, digits, every kind of space and the zero-width characters.
 _PIECES = st.sampled_from(["가", "한", "똠", "\u1100\u1161", "\u1112\u1161\u11ab", "a", "Z", "1", ".", " ", "  ", "\xa0",
-                           "\u3000", "\t", "\n", "\n\n", "\r\n", "\u2028", *sorted(ZERO_WIDTH)])
+                           "\u3000", "\t", "\n", "\n\n", "\r\n", "\u2028", "\x08", "\x1b", "\x1c", "\x85", "\x9f", "\x7f",
+                           *sorted(ZERO_WIDTH), *sorted(BIDI_CONTROLS)])
 _TEXT = st.lists(_PIECES, max_size=30).map("".join) | st.text(max_size=40)
 
 
