@@ -47,6 +47,7 @@ from scrapy.exceptions import NotConfigured
 from newscrawl.extensions.health import EXIT_OK, Thresholds, check_health, coverage_for, exit_status
 from newscrawl.extensions.summary import summary_counts
 from newscrawl.output.feeds import chosen_output_folder, uri_params
+from newscrawl.output.storage import write_failure
 from newscrawl.state.lock import lock_path
 
 logger = logging.getLogger(__name__)
@@ -260,7 +261,9 @@ class RunReport:
         except OSError as exc:
             # The report is a view of the stats, which the log's last lines hold too: a full or
             # read-only output folder must not add a traceback to the one ERROR that says so.
-            logger.error("cannot write the run report %s: %s", self.path, exc)
+            # After a write error has stopped the crawl (one ERROR already said so), this is its echo.
+            log = logger.warning if write_failure(self.crawler) is not None else logger.error
+            log("run report not written to %s: %s", self.path, exc)
             self.crawler.stats.inc_value("newscrawl/report/write_error")
             return
         self.path = path
