@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
+from newscrawl import __version__
+
 #: The crawler's name and version in its User-Agent.
-PRODUCT = "newscrawl/0.1"
+PRODUCT = f"newscrawl/{__version__}"
 
 
 def user_agent(contact_url: str) -> str:

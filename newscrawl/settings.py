@@ -12,7 +12,7 @@ COMMANDS_MODULE = "newscrawl.commands"
 # --- Politeness (real web) ---------------------------------------------------------------
 #: Where site owners can read what this crawler is and how to reach its operator.
 NEWSCRAWL_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
-# USER_AGENT is "newscrawl/0.1 (+NEWSCRAWL_CONTACT_URL)", built at crawl time (newscrawl.addons), so
+# USER_AGENT is "newscrawl/<version> (+NEWSCRAWL_CONTACT_URL)", built at crawl time (newscrawl.addons), so
 # -s NEWSCRAWL_CONTACT_URL=... works; setting USER_AGENT yourself (here or with -s) replaces it.
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8

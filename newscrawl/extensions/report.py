@@ -44,6 +44,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newscrawl import __version__
 from newscrawl.extensions.health import EXIT_OK, Thresholds, check_health, coverage_for, exit_status
 from newscrawl.extensions.summary import summary_counts
 from newscrawl.output.feeds import chosen_output_folder, uri_params
@@ -53,7 +54,7 @@ from newscrawl.state.lock import lock_path
 logger = logging.getLogger(__name__)
 
 #: newscrawl's version (the one in the User-Agent); the report adds the git commit when it can.
-NEWSCRAWL_VERSION = "0.1"
+NEWSCRAWL_VERSION = __version__
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TIME_FORMAT = "%Y-%m-%dT%H-%M-%S"
 #: Settings copied into the report as they were for this run.

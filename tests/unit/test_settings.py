@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 from scrapy.settings import Settings
 
+import newscrawl
 from newscrawl import settings as project
 from newscrawl.addons import UserAgentAddon, user_agent
 from newscrawl.state.shared import close_crawl_store, crawl_store
@@ -46,7 +48,13 @@ def test_every_setting_read_in_code_is_defined_in_settings_py() -> None:
 def test_user_agent_follows_contact_url_given_on_the_command_line() -> None:
     settings = project_settings_with(NEWSCRAWL_CONTACT_URL="https://crawl.example/about")
     UserAgentAddon().update_settings(settings)
-    assert settings["USER_AGENT"] == "newscrawl/0.1 (+https://crawl.example/about)"
+    assert settings["USER_AGENT"] == f"newscrawl/{newscrawl.__version__} (+https://crawl.example/about)"
+
+
+def test_version_is_the_one_in_pyproject() -> None:
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text("utf-8"))
+    assert newscrawl.__version__ == pyproject["project"]["version"]
+    assert user_agent("https://x.example").startswith(f"newscrawl/{newscrawl.__version__} ")
 
 
 def test_user_agent_default_and_an_explicit_user_agent_wins() -> None:
