@@ -155,7 +155,7 @@ def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
 
 def default_report_uri(settings: Any) -> str:
     """``<output>/runs/%(site)s/%(time)s.json``: see the module docstring for ``<output>``."""
-    return f"{chosen_output_folder(settings).replace('%', '%%')}/runs/%(site)s/%(time)s.json"
+    return f"{chosen_output_folder(settings)}/runs/%(site)s/%(time)s.json"
 
 
 def _free_path(path: Path) -> Path:

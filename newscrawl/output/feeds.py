@@ -84,8 +84,13 @@ def output_dir(settings: BaseSettings) -> Path:
 
 
 def chosen_output_folder(settings: BaseSettings) -> str:
-    """Where this crawl's side files (rejects, run report) go: the folder of the first local
-    ``-o``/``-O`` file feed, else ``NEWSCRAWL_OUTPUT_DIR`` (absolute, project-relative)."""
+    """Where this crawl's side files (rejects, run report) go, as a URI template: the folder of
+    the first local ``-o``/``-O`` file feed, else ``NEWSCRAWL_OUTPUT_DIR`` (absolute, project-relative).
+
+    A feed URI is itself a template (``-O "out/%(site)s/%(date)s.jsonl"``), so its folder keeps
+    its placeholders and is filled like the feed; ``NEWSCRAWL_OUTPUT_DIR`` is a plain folder, so
+    a ``%`` in it is escaped.
+    """
     if (settings.getpriority("FEEDS") or 0) >= CMDLINE_PRIORITY:
         for uri in settings.getdict("FEEDS"):
             uri = str(uri)
@@ -94,12 +99,12 @@ def chosen_output_folder(settings: BaseSettings) -> str:
             if "://" in uri and not uri.startswith("file://"):
                 continue
             return os.path.dirname(uri.removeprefix("file://")).rstrip("/") or "."
-    return str(output_dir(settings)).rstrip("/")
+    return str(output_dir(settings)).rstrip("/").replace("%", "%%")
 
 
 def default_rejects_uri(settings: BaseSettings) -> str:
     """``<chosen output>/%(site)s/%(date)s.rejects.jsonl`` (see :func:`chosen_output_folder`)."""
-    return f"{chosen_output_folder(settings).replace('%', '%%')}/%(site)s/%(date)s.rejects.jsonl"
+    return f"{chosen_output_folder(settings)}/%(site)s/%(date)s.rejects.jsonl"
 
 
 def default_feeds(settings: BaseSettings) -> dict[str, dict[str, Any]]:

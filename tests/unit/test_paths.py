@@ -115,5 +115,12 @@ def test_rejects_follow_the_chosen_output(tmp_path: Path) -> None:
     assert path_for(NEWSCRAWL_OUTPUT_DIR=str(tmp_path / "out")) == tmp_path / "out" / "news21tongsin" / f"{day}.rejects.jsonl"
     with_o = project_settings_with(FEEDS={str(tmp_path / "mine" / "keep.jsonl"): {"format": "jsonlines"}})
     assert default_rejects_uri(with_o) == f"{tmp_path}/mine/%(site)s/%(date)s.rejects.jsonl"
+    # A feed URI with placeholders: its folder is filled like the feed, not created as "%(site)s".
+    templated = project_settings_with(FEEDS={"out/%(site)s/%(date)s.jsonl": {"format": "jsonlines"}})
+    assert default_rejects_uri(templated) == "out/%(site)s/%(site)s/%(date)s.rejects.jsonl"
+    from newscrawl.extensions.report import default_report_uri
+
+    assert default_report_uri(templated) == "out/%(site)s/runs/%(site)s/%(time)s.json"
+    assert "%%" in default_rejects_uri(project_settings_with(NEWSCRAWL_OUTPUT_DIR=str(tmp_path / "100%")))
     assert path_for(NEWSCRAWL_REJECTS_URI="") is None
     assert path_for(NEWSCRAWL_REJECTS_URI="rej/%(site)s.jsonl") == project_dir() / "rej" / "news21tongsin.jsonl"
