@@ -4,14 +4,20 @@ Like the other pages, pure functions of the response: the ``articles`` spider de
 what to fetch (dedupe, ``since``, ``max_articles``); these only say what a feed or a
 sitemap lists. Sitemaps are read by :class:`SitemapReader` (the hardened lxml iterparse
 options of Scrapy's own sitemap class, no entity resolution), which also keeps the
-``news:publication_date`` of Google News sitemaps that Scrapy's class drops. Feeds (RSS 0.9x/1.0/2.0, Atom) are read with the
-response's own XML selector, so the encoding declared by the feed (EUC-KR is common on
-Korean outlets) is honoured.
+``news:publication_date`` of Google News sitemaps that Scrapy's class drops. Feeds (RSS 0.9x/1.0/2.0, Atom) are often not
+well-formed XML: raw ``&`` in links, HTML entities such as ``&nbsp;``, a body cut mid-entry.
+A strict parser then fails or silently drops text (``?a=1&b=2`` became ``?a=1=2``, a 404 and
+a lost article), so :class:`FeedPage` decodes the body as Scrapy does (BOM, HTTP header,
+``<?xml encoding?>``: EUC-KR is common on Korean outlets), repairs the ampersands and
+entities outside CDATA, and parses with lxml's recovering parser without any DTD, entity
+expansion or network access (no XXE, no billion laughs).
 """
 
 from __future__ import annotations
 
 import email.utils
+import html.entities
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from io import BytesIO
@@ -21,6 +27,7 @@ from urllib.parse import urljoin
 import attrs
 import lxml.etree
 from scrapy.http import Response, XmlResponse
+from scrapy.selector import Selector
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
 from newscrawl.parsing.dates import parse_datetime
@@ -90,19 +97,29 @@ class FeedPage:
         if not isinstance(response, XmlResponse) or body is not response.body:
             response = XmlResponse(url=response.url, body=body, headers=response.headers)
         self.response = response
+        # Scrapy's decoding order: BOM, then the HTTP charset, then <?xml encoding?>.
+        text = repair_feed_markup(response.text.lstrip("\ufeff"))
         try:
-            self.sel = response.selector
-            root = self.sel.root
+            root = lxml.etree.fromstring(text.encode("utf-8"), parser=_feed_parser())
         except (lxml.etree.XMLSyntaxError, ValueError) as exc:
             raise NotAFeed(f"{response.url}: {exc}") from None
         tag = getattr(root, "tag", "")
-        if not isinstance(tag, str) or lxml.etree.QName(tag).localname not in self.ROOTS:
+        if _localname(tag) not in self.ROOTS:
             raise NotAFeed(f"{response.url}: root element is not rss, feed or RDF")
+        self.sel = Selector(root=root, type="xml")
         # Atom, RSS 1.0 (RDF) and namespaced extensions (dc:date, atom:link) read alike without namespaces.
         self.sel.remove_namespaces()
+        # A body cut mid-entry: the recovering parser closes the open entry, whose half-written
+        # link would be fetched as a wrong URL; keep only the entries whose end tag was read.
+        self._complete: int | None = None
+        if not _FEED_END.search(text):
+            self._complete = len(_ENTRY_END.findall(text))
 
     def entries(self) -> list[LinkEntry]:
-        return [self._entry(node) for node in self.sel.xpath("//item | //entry")]
+        nodes = self.sel.xpath("//item | //entry")
+        if self._complete is not None:
+            nodes = nodes[:self._complete]
+        return [self._entry(node) for node in nodes]
 
     def _entry(self, node: Any) -> LinkEntry:
         candidates = [
@@ -114,7 +131,8 @@ class FeedPage:
         ]
         url = None
         for candidate in candidates:
-            candidate = normalize_space(candidate)
+            # "&amp;" left in a URL after parsing is a double escape (an entity inside CDATA).
+            candidate = normalize_space(candidate).replace("&amp;", "&")
             if not candidate:
                 continue
             absolute = self.response.urljoin(candidate)
@@ -124,6 +142,42 @@ class FeedPage:
         raw_date = (node.xpath("pubDate/text()").get() or node.xpath("published/text()").get()
                     or node.xpath("date/text()").get() or node.xpath("updated/text()").get())
         return LinkEntry(url=url, date=parse_feed_date(raw_date))
+
+
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_AMPERSAND = re.compile(r"&(#\d+;|#x[0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)?")
+_CDATA = re.compile(r"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
+_FEED_END = re.compile(r"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*$")
+_ENTRY_END = re.compile(r"</(?:[\w.-]+:)?(?:item|entry)\s*>")
+
+
+def _repair_ampersand(match: re.Match[str]) -> str:
+    """A bare ``&`` -> ``&amp;``; an HTML entity -> character references; an unknown named
+    entity (including any a DTD would define: XXE) -> literal text, never expanded."""
+    ref = match.group(1)
+    if ref is None:
+        return "&amp;"
+    if ref.startswith("#") or ref[:-1] in _XML_ENTITIES:
+        return match.group(0)
+    chars = html.entities.html5.get(ref)
+    if chars is None:
+        return "&amp;" + ref
+    return "".join(f"&#{ord(char)};" for char in chars)
+
+
+def repair_feed_markup(text: str) -> str:
+    """Make the ampersands of a feed well-formed, leaving CDATA sections (where ``&`` is
+    literal) untouched."""
+    parts = _CDATA.split(text)
+    return "".join(part if index % 2 else _AMPERSAND.sub(_repair_ampersand, part)
+                   for index, part in enumerate(parts))
+
+
+def _feed_parser() -> lxml.etree.XMLParser:
+    """Recovering (keeps what a broken feed has) and inert: no DTD loading, no entity
+    expansion, no network."""
+    return lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, load_dtd=False,
+                                huge_tree=False, encoding="utf-8")
 
 
 def _localname(tag: object) -> str:
