@@ -35,6 +35,7 @@ from newscrawl.output.storage import EXIT_WRITE_ERROR
 from newscrawl.spiders.args import SpiderArgumentError, TypedArgsSpider
 from newscrawl.state.lock import EXIT_LOCKED, LockBusy, lock_for_settings
 from newscrawl.state.rebuild import check_crawl_state
+from newscrawl.state.shared import state_checked
 from newscrawl.state.store import EXIT_BAD_STATE, StateError
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,9 @@ class Command(ScrapyCrawlCommand):
                 return
             logger.info("state lock %s taken", lock.path)
         try:
-            check_crawl_state(crawler.settings, spidercls, arguments)
+            checked = check_crawl_state(crawler.settings, spidercls, arguments)
+            if checked is not None and checked.exists():
+                state_checked(crawler, checked)  # the store opened by the crawl need not check it again
         except (StateError, ValueError) as exc:
             logger.error("%s", exc)  # a traceback from inside the engine would not name the file
             self.exitcode = EXIT_BAD_STATE if isinstance(exc, StateError) else 1

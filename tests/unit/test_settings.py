@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 from scrapy.settings import Settings
 
 import newscrawl
@@ -96,3 +97,26 @@ def test_spider_and_dedupe_pipeline_share_the_one_store(tmp_path: Path) -> None:
         assert spider.state is not None and spider.state is pipe.store is crawl_store(crawler)
     finally:
         close_crawl_store(crawler)
+
+
+def test_a_state_checked_before_the_crawl_is_not_checked_again(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrapy crawl checks the state under the lock before the crawl; the crawl's open must not
+    read the whole file a second time (and must still check a file nobody checked)."""
+    from newscrawl.state import store as store_module
+    from newscrawl.state.shared import state_checked
+
+    path = tmp_path / "s.sqlite"
+    store_module.open_store(f"sqlite:///{path}").close()
+    calls: list[str] = []
+    real = store_module.check_state_file
+    monkeypatch.setattr(store_module, "check_state_file", lambda p, **kw: calls.append(str(p)) or real(p, **kw))
+    checked = project_crawler(NEWSCRAWL_STATE_URI=f"sqlite:///{path}")
+    state_checked(checked, path)
+    crawl_store(checked)
+    close_crawl_store(checked)
+    assert calls == []
+    unchecked = project_crawler(NEWSCRAWL_STATE_URI=f"sqlite:///{path}")
+    crawl_store(unchecked)
+    close_crawl_store(unchecked)
+    assert calls == [str(path)]
