@@ -70,6 +70,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.output.exporters import export_dict
 from newscrawl.output.feeds import appended_feeds, csv_keys, read_jsonl, rebuild_csv, record_key, trim_cut_line
 from newscrawl.output.storage import sync_files, write_failed, write_failure
 from newscrawl.pipelines import Duplicate, Rejected
@@ -191,6 +192,9 @@ class DedupePipeline:
                                   signature=signature(body) if body else None,
                                   published_at=_parse_iso(record.get("published_at")),
                                   modified_at=_parse_iso(record.get("modified_at")))
+                revision = record.get("revision")
+                self.store.put_item(key, record, revision=revision if isinstance(revision, int) and revision > 0
+                                    else 1, kind="article" if with_content else "reject")
                 added += 1
         return added
 
@@ -208,9 +212,12 @@ class DedupePipeline:
         if not key or key in self.run_ids or self.store.get(article_id=key) is not None:
             return
         published, modified = adapter.get("published_at"), adapter.get("modified_at")
+        record = export_dict(item)
+        record["reject_reason"] = ",".join(exception.reasons)
         if self._record(key, "reject", url=adapter.get("canonical_url"),
                         published_at=published if getattr(published, "tzinfo", None) else None,
-                        modified_at=modified if getattr(modified, "tzinfo", None) else None):
+                        modified_at=modified if getattr(modified, "tzinfo", None) else None) \
+                and self._keep(key, record, 0, "reject"):
             self.stats.inc_value("newscrawl/state/rejects_remembered")
             self._done += 1
             self._commit()
@@ -248,6 +255,17 @@ class DedupePipeline:
             self._rollback()
             return False
         self.pending.setdefault(key, why)
+        return True
+
+    def _keep(self, key: str, record: dict[str, Any], revision: int, kind: str = "article") -> bool:
+        """``store.put_item`` (the dataset) in the same transaction as the record; False when the write failed."""
+        assert self.store is not None
+        try:
+            self.store.put_item(key, record, revision=revision, kind=kind)
+        except STATE_ERRORS as exc:
+            write_failed(self.crawler, self.state_path, exc)
+            self._rollback()
+            return False
         return True
 
     def before_commit(self, pending: Mapping[str, str]) -> None:
@@ -361,6 +379,8 @@ class DedupePipeline:
         if not self._record(key, "dropped" if dropped else "item", url=url, content_hash=digest, signature=sketch,
                             cluster_id=cluster_key, published_at=adapter.get("published_at"),
                             modified_at=adapter.get("modified_at")):
+            raise DropItem(f"not exported (the state write failed): {key}", log_level="DEBUG")
+        if not dropped and not self._keep(key, export_dict(item), revision):
             raise DropItem(f"not exported (the state write failed): {key}", log_level="DEBUG")
         self.run_ids.add(key)
         if dropped:

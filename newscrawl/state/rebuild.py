@@ -200,6 +200,7 @@ def rebuild_into(store: SQLiteSeenStore, source: Path) -> RebuildCounts:
                         if store.get(article_id=key) is None:
                             store.record(key, url=record.get("canonical_url"), published_at=published,
                                          modified_at=modified, seen_at=seen)
+                            store.put_item(key, record, revision=0, kind="reject", stored_at=seen)
                             rejects += 1
                         continue
                     cluster = None
@@ -212,6 +213,12 @@ def rebuild_into(store: SQLiteSeenStore, source: Path) -> RebuildCounts:
                         key, url=record.get("canonical_url"), content_hash=record.get("content_hash"),
                         signature=signature(body) if isinstance(body, str) and body else None,
                         cluster_id=cluster, published_at=published, modified_at=modified, seen_at=seen)
+                    revision = record.get("revision")
+                    stored = store.get(article_id=key)
+                    # The feed's own revision number when it has one, else the store's count.
+                    number = revision if isinstance(revision, int) and revision > 0 else \
+                        (stored.revision if stored is not None else 1)
+                    store.put_item(key, record, revision=number, stored_at=seen)
                 except (TypeError, ValueError) as exc:
                     skipped += 1
                     logger.warning("%s:%d: %s, skipped", path, number, exc)

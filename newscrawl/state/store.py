@@ -44,6 +44,17 @@ per article on disk in all, indexes and near-duplicate index included):
 ``near_anchor``: 3 anchor rows per article, the rest of the near-duplicate index.
 ``site``: the ``article_id`` prefixes. ``PRAGMA user_version`` = schema version.
 
+``item`` (schema 2): the dataset itself. One row per exported revision of an article, and one per
+remembered reject: ``key`` (the article's), ``revision`` (1.., 0 = a reject), ``stored_at`` (Unix
+seconds) and ``payload``: the item exactly as a JSON Lines feed line holds it (for a reject, its
+rejects-file line), UTF-8 JSON compressed with zlib and a preset dictionary of the field names
+(:data:`_ZDICT`; the first byte names the codec). Written in the same transaction as the
+``article`` row, so the state commits an article's data only when its feed lines are on disk.
+Read with :meth:`SQLiteSeenStore.items` (``scrapy export``) and :meth:`SQLiteSeenStore.latest_item`
+(``-O`` writes known articles from here instead of fetching them). A schema-1 file is migrated
+on open (the table is added; articles exported before hold no payload until fetched again or
+rebuilt with ``scrapy state rebuild``). Cost: ``scripts/bench_state.py`` (README).
+
 Integrity (:func:`check_state_file`, run by every :class:`SQLiteSeenStore` open, and by
 ``scrapy crawl`` before it takes the first request): an existing file that is empty (0 bytes),
 shorter than its header says (truncated), not SQLite, fails ``PRAGMA quick_check``, or has
@@ -61,10 +72,12 @@ ones (NORMAL), still without corruption.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -74,7 +87,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 from newscrawl.config import project_path
 from newscrawl.state.near import DEFAULT_THRESHOLD, NearIndex, Signature
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS site (id INTEGER PRIMARY KEY, prefix TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS article (
@@ -96,7 +109,46 @@ CREATE UNIQUE INDEX IF NOT EXISTS article_id ON article (site, local);
 CREATE INDEX IF NOT EXISTS article_url_hash ON article (url_hash);
 CREATE INDEX IF NOT EXISTS article_content_hash ON article (content_hash);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS item (
+    key INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    stored_at INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (key, revision)
+);
 """
+#: Preset zlib dictionary: what every stored item repeats (field names, common values). Never change
+#: it in place: a new dictionary gets a new codec byte, old payloads keep theirs.
+_ZDICT = (
+    b'"extractor":{"title":"dada","published_at":"generic","authors":"dada","body":"trafilatura"},"reject_'
+    b'reason":null,"duplicate_of":null,"cluster_id":"","previous_content_hash":null,"revision":1,"content_'
+    b'hash":"","crawled_at":"T+00:00","language":"ko","images":[{"url":"https://","caption":null}],"body":'
+    b'"","modified_at_raw":null,"modified_at":null,"published_at_raw":"","published_at":"T:00+09:00","byli'
+    b'nes":[{"name":"","desk":null,"email":null}],"authors":[""],"subtitles":[],"title":"","section":"","s'
+    b'ite_name":"","site":"","article_id":"","canonical_url":"https://www./news/articleView.html?idx=",{"'
+    b'url":"https://www./news/articleView.html?idxno='
+)
+_CODEC_ZLIB_DICT1 = b"\x01"
+
+
+def pack_item(item: Mapping[str, Any]) -> bytes:
+    """A stored payload: the item's JSON (UTF-8, key order kept) compressed with :data:`_ZDICT`."""
+    raw = json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
+    return _CODEC_ZLIB_DICT1 + packer.compress(raw) + packer.flush()
+
+
+def unpack_item(payload: bytes) -> dict[str, Any]:
+    """The item dict :func:`pack_item` stored."""
+    if payload[:1] != _CODEC_ZLIB_DICT1:
+        raise ValueError(f"unknown stored item codec {payload[:1]!r}")
+    unpacker = zlib.decompressobj(-15, _ZDICT)
+    data: dict[str, Any] = json.loads(unpacker.decompress(payload[1:]) + unpacker.flush())
+    return data
+
+
+#: ``revisions=`` values of :meth:`SQLiteSeenStore.items`.
+REVISIONS = ("latest", "all")
 _COLUMNS = ("key, site, local, local_text, url_hash, content_hash, cluster, first_seen, last_seen, published, modified, "
             "revision")
 _INT64 = 1 << 63
@@ -122,6 +174,18 @@ def content_key(content_hash: str) -> int:
 def content_prefix(key: int | None) -> str | None:
     """The 16-hex-digit prefix of the SHA-256 a :func:`content_key` came from."""
     return None if key is None else (key & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big").hex()
+
+
+class StoredItem(NamedTuple):
+    """One stored revision of an article (or a remembered reject), as :meth:`SeenStore.items` yields it."""
+
+    article_id: str
+    site: str | None  # the article_id's prefix (the outlet slug); None when the id has no ':'
+    revision: int  # 1.. for articles, 0 for a reject
+    kind: str  # "article" or "reject"
+    stored_at: datetime
+    published_at: datetime | None
+    item: dict[str, Any]  # the JSON object of its feed line (a reject: its rejects-file line)
 
 
 class Change(StrEnum):
@@ -174,6 +238,26 @@ class SeenStore(Protocol):
 
     def batch(self) -> AbstractContextManager[None]:
         """Context manager: writes inside commit together (or not at all) on exit."""
+        ...
+
+    def put_item(self, article_id: str, item: Mapping[str, Any], *, revision: int, kind: str = "article",
+                 stored_at: datetime | None = None) -> None:
+        """Keep ``item`` (a feed line's JSON object) as revision ``revision`` of the recorded ``article_id``."""
+        ...
+
+    def items(self, *, sites: Sequence[str] | None = None, since: datetime | None = None,
+              until: datetime | None = None, revisions: str = "latest",
+              include_rejects: bool = False) -> Iterator[StoredItem]:
+        """The stored dataset, streamed (see :meth:`SQLiteSeenStore.items`)."""
+        ...
+
+    def count_items(self, *, sites: Sequence[str] | None = None, since: datetime | None = None,
+                    until: datetime | None = None, revisions: str = "latest", include_rejects: bool = False) -> int:
+        """How many :meth:`items` the same arguments yield."""
+        ...
+
+    def latest_item(self, article_id: str) -> StoredItem | None:
+        """The article's highest stored revision (not a reject), or None."""
         ...
 
     def get_meta(self, key: str) -> str | None:
@@ -290,8 +374,9 @@ def check_connection(conn: sqlite3.Connection, path: str | os.PathLike[str], *, 
                                "use the newscrawl that wrote it")
     if version == 0 and tables:
         raise StateError(path, f"is an SQLite database but not a newscrawl state (tables {', '.join(sorted(tables))})")
-    if version and not _TABLES <= tables:
-        raise StateError(path, f"lacks the state tables {', '.join(sorted(_TABLES - tables))}")
+    wanted = _TABLES | ({"item"} if version >= 2 else set())
+    if version and not wanted <= tables:
+        raise StateError(path, f"lacks the state tables {', '.join(sorted(wanted - tables))}")
     return version
 
 
@@ -541,6 +626,103 @@ class SQLiteSeenStore:
             if signature is not None and (changed or old.content_hash is None or self.near.sketch(old.key) is None):
                 self.near.add(old.key, signature)
             return new, Change.CHANGED if changed else Change.UNCHANGED
+
+    # -- the dataset --------------------------------------------------------------------
+    def put_item(self, article_id: str, item: Mapping[str, Any], *, revision: int, kind: str = "article",
+                 stored_at: datetime | None = None) -> None:
+        """Keep ``item`` (the JSON object of its feed line) as revision ``revision`` of ``article_id``.
+
+        The article must be recorded (:meth:`record`) first. ``kind="reject"`` keeps a rejects-file
+        line as revision 0. The same revision again replaces the payload (a ``full=true`` re-export).
+        """
+        if kind not in ("article", "reject"):
+            raise ValueError(f"kind must be 'article' or 'reject', not {kind!r}")
+        revision = 0 if kind == "reject" else int(revision)
+        if revision < 1 and kind == "article":
+            raise ValueError(f"an article revision is 1 or more (got {revision})")
+        prefix, local, _ = _split_id(article_id)
+        site = 0 if prefix is None else self._site_ids.get(prefix)
+        row = None if site is None else self.conn.execute(
+            "SELECT key FROM article WHERE site = ? AND local = ?", (site, local)).fetchone()
+        if row is None:
+            raise ValueError(f"put_item({article_id!r}): record() the article first")
+        at = _seconds(stored_at, "stored_at") if stored_at is not None else int(datetime.now(UTC).timestamp())
+        payload = pack_item(item)
+        with self.batch():
+            self.conn.execute("INSERT INTO item (key, revision, stored_at, payload) VALUES (?, ?, ?, ?) "
+                              "ON CONFLICT(key, revision) DO UPDATE SET stored_at = excluded.stored_at, "
+                              "payload = excluded.payload", (row[0], revision, at, payload))
+
+    def _item_query(self, select: str, sites: Sequence[str] | None, since: datetime | None,
+                    until: datetime | None, revisions: str, include_rejects: bool) -> tuple[str, list[Any]]:
+        if revisions not in REVISIONS:
+            raise ValueError(f"revisions must be one of {', '.join(REVISIONS)} (got {revisions!r})")
+        where, args = [], []
+        kinds = "i.revision > 0" if not include_rejects else \
+            "(i.revision > 0 OR NOT EXISTS (SELECT 1 FROM item j WHERE j.key = i.key AND j.revision > 0))"
+        where.append(kinds)
+        if revisions == "latest":
+            where.append("(i.revision = 0 OR i.revision = (SELECT max(revision) FROM item j WHERE j.key = i.key))")
+        if sites is not None:
+            ids = [self._site_ids[s] for s in sites if s in self._site_ids]
+            where.append(f"a.site IN ({', '.join('?' * len(ids))})" if ids else "0")
+            args += ids
+        if since is not None:
+            where.append("a.published >= ?")
+            args.append(_seconds(since, "since"))
+        if until is not None:
+            where.append("a.published <= ?")
+            args.append(_seconds(until, "until"))
+        return f"SELECT {select} FROM item i JOIN article a ON a.key = i.key WHERE {' AND '.join(where)}", args
+
+    def items(self, *, sites: Sequence[str] | None = None, since: datetime | None = None,
+              until: datetime | None = None, revisions: str = "latest",
+              include_rejects: bool = False) -> Iterator[StoredItem]:
+        """The stored dataset, streamed (not loaded at once).
+
+        Ordered by site (slug), publication time (undated last), article, revision. ``sites``: only
+        these outlets (article_id prefixes). ``since``/``until``: inclusive bounds on the publication
+        time (undated articles are left out when either is given). ``revisions``: ``"latest"`` (each
+        article's newest revision) or ``"all"``. ``include_rejects``: also the remembered rejects of
+        articles that were never exported.
+        """
+        sql, args = self._item_query("a.site, a.local, a.local_text, a.published, i.revision, i.stored_at, i.payload",
+                                     sites, since, until, revisions, include_rejects)
+        order = {site_id: rank for rank, (_, site_id) in enumerate(sorted(self._site_ids.items()))}
+        order[0] = -1
+        # Sorting by the slug through a CASE keeps one statement (sites are few).
+        rank = " ".join(f"WHEN {site_id} THEN {value}" for site_id, value in order.items())
+        sql += f" ORDER BY CASE a.site {rank} END, a.published IS NULL, a.published, a.key, i.revision"
+        cursor = self.conn.cursor()
+        cursor.arraysize = 500
+        cursor.execute(sql, args)
+        while rows := cursor.fetchmany():
+            for site, local, local_text, published, revision, stored_at, payload in rows:
+                local = local if local_text is None else local_text
+                prefix = self._site_names[site] if site else None
+                article_id = f"{prefix}:{local}" if prefix else str(local)
+                yield StoredItem(article_id, prefix, revision, "reject" if revision == 0 else "article",
+                                 _at(stored_at), _dt(published), unpack_item(payload))
+
+    def count_items(self, *, sites: Sequence[str] | None = None, since: datetime | None = None,
+                    until: datetime | None = None, revisions: str = "latest", include_rejects: bool = False) -> int:
+        sql, args = self._item_query("count(*)", sites, since, until, revisions, include_rejects)
+        return int(self.conn.execute(sql, args).fetchone()[0])
+
+    def latest_item(self, article_id: str) -> StoredItem | None:
+        prefix, local, _ = _split_id(article_id)
+        site = 0 if prefix is None else self._site_ids.get(prefix)
+        if site is None:
+            return None
+        row = self.conn.execute(
+            "SELECT a.published, i.revision, i.stored_at, i.payload FROM article a JOIN item i ON i.key = a.key "
+            "WHERE a.site = ? AND a.local = ? AND i.revision > 0 ORDER BY i.revision DESC LIMIT 1",
+            (site, local)).fetchone()
+        if row is None:
+            return None
+        published, revision, stored_at, payload = row
+        return StoredItem(article_id, prefix, revision, "article", _at(stored_at), _dt(published),
+                          unpack_item(payload))
 
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
