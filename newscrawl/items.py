@@ -114,3 +114,30 @@ def field_docs() -> dict[str, str]:
 def article_field_names() -> list[str]:
     return [f.name for f in attrs.fields(Article)]
 
+
+
+@attrs.define(kw_only=True)
+class StoredArticle(Article):
+    """An article written from the state store, not fetched in this run: a known article that a
+    complete ``-O`` file needs (see :func:`newscrawl.output.feeds.complete_file`).
+
+    The same fields and values as when it was exported; pipelines pass it through unchanged and
+    appended feeds (``-o``, the default partitions) leave it out
+    (:class:`newscrawl.output.feeds.NewItemsOnly`): they hold only what each run found new.
+    """
+
+    @classmethod
+    def from_record(cls, record: dict[str, object]) -> StoredArticle:
+        """The item of a stored feed line (times back to aware datetimes; unknown keys ignored)."""
+        names = set(article_field_names())
+        values: dict[str, object] = {k: v for k, v in record.items() if k in names}
+        for name in DATETIME_FIELDS:
+            value = values.get(name)
+            if isinstance(value, str):
+                values[name] = datetime.fromisoformat(value)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class StoredReject(dict[str, object]):
+    """A remembered reject written from the state store into an overwritten rejects file (its rejects-file
+    line, ``reject_reason`` included); the validate pipeline writes it and drops it, no feed gets it."""

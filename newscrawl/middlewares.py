@@ -135,7 +135,7 @@ class OffsiteOriginMiddleware:
 
     def process_request(self, request: Request) -> None:
         site = getattr(self.crawler.spider, "site", None)
-        if not isinstance(site, Outlet) or on_site(request.url, site):
+        if not isinstance(site, Outlet) or on_site(request.url, site) or request.url.startswith("data:"):
             return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("newscrawl/requests/offsite")

@@ -53,6 +53,8 @@ EXTENSIONS = {
     "newscrawl.extensions.summary.CrawlSummary": 500,
     "newscrawl.extensions.health.HealthMonitor": 510,  # end-of-crawl checks; `scrapy crawl` exits 3 when one fails
     "newscrawl.extensions.report.RunReport": 520,  # JSON run report, output/runs/<site>/<start time>.json
+    # With an -O feed: the crawl's scope written from the store at the end (a complete file)
+    "newscrawl.extensions.complete.CompleteFile": 530,
 }
 # Charset repair runs after decompression (HttpCompressionMiddleware, 590) and before anything
 # reads the text (MetaRefreshMiddleware, 580): process_response goes from high to low numbers.

@@ -51,6 +51,7 @@ from scrapy.settings import BaseSettings
 
 from newscrawl.config import project_settings
 from newscrawl.extensions.summary import lost_counts
+from newscrawl.items import StoredArticle
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def check_health(stats: Mapping[str, Any], coverage: Coverage, reason: str | Non
         checks.append(Check("lost_rate", SKIPPED, None, t.max_lost_rate, "nothing was requested"))
 
     rejected = int(stats.get("newscrawl/rejects/total", 0))
-    exported = int(stats.get("item_scraped_count", 0))
+    exported = int(stats.get("item_scraped_count", 0)) - int(stats.get("newscrawl/store/from_store", 0))
     judged = rejected + exported
     if judged >= max(1, t.min_items):
         rate = rejected / judged
@@ -269,7 +270,8 @@ class HealthMonitor:
         return ext
 
     def item_scraped(self, item: Any) -> None:
-        self.coverage.add(item)
+        if not isinstance(item, StoredArticle):  # this run's extraction only, not the -O file's stored items
+            self.coverage.add(item)
 
     def spider_closed(self, reason: str) -> None:
         stats = self.crawler.stats

@@ -47,6 +47,7 @@ from scrapy.exceptions import NotConfigured
 from newscrawl import __version__
 from newscrawl.extensions.health import EXIT_OK, Thresholds, check_health, coverage_for, exit_status
 from newscrawl.extensions.summary import summary_counts
+from newscrawl.items import StoredArticle
 from newscrawl.output.feeds import chosen_output_folder, uri_params
 from newscrawl.output.storage import write_failure
 from newscrawl.state.lock import lock_path
@@ -133,6 +134,8 @@ def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         "not_article_pages": summary["not_article"],
         "extract_errors": summary["extract_errors"],
         "exported": summary["exported"],
+        "from_store": summary["from_store"],
+        "backfilled": summary["backfilled"],
         "rejected": summary["rejected"],
         "rejected_by_reason": dict(sorted(summary["reject_reasons"].items())),
         "duplicates": summary["duplicates"],
@@ -196,7 +199,8 @@ class RunReport:
         self.path = Path((self.uri % params).removeprefix("file://"))
 
     def item_scraped(self, item: Any) -> None:
-        self.coverage.add(item)
+        if not isinstance(item, StoredArticle):  # this run's extraction only, not the -O file's stored items
+            self.coverage.add(item)
 
     def build(self, reason: str) -> dict[str, Any]:
         """The report as a JSON-ready dict (at spider close)."""

@@ -44,7 +44,11 @@ def summary_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
     rejects = {k.removeprefix("newscrawl/rejects/"): v for k, v in stats.items()
                if k.startswith("newscrawl/rejects/") and k != "newscrawl/rejects/total"}
     return {
-        "exported": stats.get("item_scraped_count", 0),
+        # Items new in this run; a complete -O file also gets known ones from the store (from_store),
+        # some of them fetched because the store had no copy yet (backfilled).
+        "exported": stats.get("item_scraped_count", 0) - stats.get("newscrawl/store/from_store", 0),
+        "from_store": stats.get("newscrawl/store/from_store", 0),
+        "backfilled": stats.get("newscrawl/store/backfilled", 0),
         "rejected": stats.get("newscrawl/rejects/total", 0),
         "reject_reasons": rejects,
         "duplicates": sum(stats.get(f"newscrawl/dedupe/{k}", 0)
@@ -82,11 +86,12 @@ class CrawlSummary:
         logger.info(
             "newscrawl summary (%s): exported=%s rejected=%s [%s] duplicates=%s (known before this run: %s) "
             "near_duplicates=%s not_article=%s extract_errors=%s http_errors=%s link_variants_skipped=%s list_pages=%s "
-            "lost=%s [%s]%s",
+            "lost=%s [%s]%s%s",
             reason, c["exported"], c["rejected"], reasons, c["duplicates"], c["known_before_run"],
             c["near_duplicates"], c["not_article"], c["extract_errors"], c["http_errors"],
             c["link_variants_skipped"], c["list_pages"], c["lost"], lost,
             f" lists_no_progress={c['lists_no_progress']}" if c["lists_no_progress"] else "",
+            f" from_store={c['from_store']} (backfilled {c['backfilled']})" if c["from_store"] else "",
         )
         if c["write_errors"]:
             logger.error("newscrawl summary: the crawl stopped on a write error (see the ERROR above); "

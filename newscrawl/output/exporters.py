@@ -72,8 +72,19 @@ class CsvArticleExporter(CsvItemExporter):
         if excel:
             # Excel reads UTF-8 CSV correctly only with a byte-order mark.
             kwargs["encoding"] = "utf-8" if appending else "utf-8-sig"
-        super().__init__(file, **kwargs)
+        # The header is written when the file is opened (start_exporting), not with the first row:
+        # a run that exports nothing still leaves a CSV pandas can read (columns, no rows).
+        self.write_header = bool(kwargs.pop("include_headers_line", True))
+        super().__init__(file, include_headers_line=False, **kwargs)
         self.list_separator = list_separator
+
+    def start_exporting(self) -> None:
+        super().start_exporting()
+        if self.write_header and self.fields_to_export:
+            fields = self.fields_to_export
+            names = list(fields.values()) if isinstance(fields, Mapping) else list(fields)
+            self.csv_writer.writerow(names)
+            self.write_header = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, file: BytesIO, *args: Any, **kwargs: Any) -> CsvArticleExporter:

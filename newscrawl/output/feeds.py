@@ -26,14 +26,17 @@ import csv
 import json
 import os
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.extensions.feedexport import ItemFilter
 from scrapy.settings import BaseSettings, Settings
 
 from newscrawl.config import project_path
+from newscrawl.items import StoredArticle
 from newscrawl.parsing.dates import KST
 
 CMDLINE_PRIORITY = 40
@@ -117,15 +120,59 @@ def default_feeds(settings: BaseSettings) -> dict[str, dict[str, Any]]:
     return feeds
 
 
+class NewItemsOnly(ItemFilter):
+    """Item filter of appended feeds (``-o``, the default partitions): only what this run found new.
+
+    A complete ``-O`` file also gets the known articles of the crawl's scope from the store
+    (:class:`newscrawl.items.StoredArticle`); an appended file already has them from the run that
+    exported them, so it leaves them out.
+    """
+
+    def accepts(self, item: Any) -> bool:
+        return not isinstance(item, StoredArticle) and super().accepts(item)
+
+
+class StoredOnly(ItemFilter):
+    """Item filter of overwritten feeds (``-O``): the crawl's scope written from the store at the end
+    (:mod:`newscrawl.extensions.complete`), one line per article in a fixed order."""
+
+    def accepts(self, item: Any) -> bool:
+        return isinstance(item, StoredArticle) and super().accepts(item)
+
+
+def complete_file(settings: BaseSettings) -> bool:
+    """Whether the crawl writes a complete file: a feed that is overwritten (``-O``, ``overwrite: true``).
+
+    Then known articles of the crawl's scope are written from the store instead of being skipped
+    (without fetching them again), so two runs in a row write the same file.
+    """
+    return any(bool(options.get("overwrite")) for options in (settings.getdict("FEEDS") or {}).values()
+               if isinstance(options, dict))
+
+
+def with_item_filters(feeds: Mapping[str, Any]) -> dict[str, Any]:
+    """``feeds`` with :class:`NewItemsOnly` on every appended feed and :class:`StoredOnly` on every
+    overwritten one, unless it has a filter of its own."""
+    out: dict[str, Any] = {}
+    for uri, options in feeds.items():
+        options = dict(options) if isinstance(options, Mapping) else options
+        if isinstance(options, dict) and "item_filter" not in options:
+            options["item_filter"] = StoredOnly if options.get("overwrite") else NewItemsOnly
+        out[uri] = options
+    return out
+
+
 class DefaultFeedsAddon:
-    """Installs :func:`default_feeds` unless the command line chose its own feeds."""
+    """Installs :func:`default_feeds` unless the command line chose its own feeds; marks appended feeds
+    :class:`NewItemsOnly`."""
 
     def update_settings(self, settings: Settings) -> None:
-        if not settings.getbool("NEWSCRAWL_FEEDS_ENABLED"):
+        priority = settings.getpriority("FEEDS") or 0
+        if priority >= CMDLINE_PRIORITY or not settings.getbool("NEWSCRAWL_FEEDS_ENABLED"):
+            # -o/-O (or -s FEEDS=...) given: the user's feeds only
+            settings.set("FEEDS", with_item_filters(settings.getdict("FEEDS")), priority=priority)
             return
-        if (settings.getpriority("FEEDS") or 0) >= CMDLINE_PRIORITY:
-            return  # -o/-O (or -s FEEDS=...) given: the user's feeds only
-        settings.set("FEEDS", default_feeds(settings), priority="addon")
+        settings.set("FEEDS", with_item_filters(default_feeds(settings)), priority="addon")
 
 
 # -- reconciliation after a crash (newscrawl.pipelines.dedupe) -------------------------------

@@ -27,4 +27,13 @@ class Duplicate(DropItem):
         super().__init__(message, log_level=log_level)
 
 
-__all__ = ["Duplicate", "Rejected"]
+class Backfilled(DropItem):
+    """A known article fetched again only because the store had no copy of it (exported before the store
+    kept items): now stored, and written to a complete ``-O`` file from there, not to the appended feeds."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"stored for the complete file (exported by an earlier run): {key}", log_level="DEBUG")
+
+
+__all__ = ["Backfilled", "Duplicate", "Rejected"]

@@ -70,14 +70,15 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newscrawl.items import StoredArticle
 from newscrawl.output.exporters import export_dict
 from newscrawl.output.feeds import appended_feeds, csv_keys, read_jsonl, rebuild_csv, record_key, trim_cut_line
 from newscrawl.output.storage import sync_files, write_failed, write_failure
-from newscrawl.pipelines import Duplicate, Rejected
+from newscrawl.pipelines import Backfilled, Duplicate, Rejected
 from newscrawl.pipelines.validate import rejects_path
 from newscrawl.state.near import signature
 from newscrawl.state.shared import crawl_store
-from newscrawl.state.store import SeenStore, content_prefix, state_location
+from newscrawl.state.store import SeenRecord, SeenStore, content_prefix, state_location
 
 #: What a state write can raise: SQLite's own errors ("database or disk is full") and the OS's.
 STATE_ERRORS = (sqlite3.Error, OSError)
@@ -313,6 +314,36 @@ class DedupePipeline:
         self._done = 0
 
     # -- items ------------------------------------------------------------------------------
+    def _backfill_due(self, key: str, digest: str | None) -> bool:
+        """A known, unchanged article a complete -O file needs but the store holds no item of (it was
+        exported before items were kept): stored now, written to the -O file from the store."""
+        assert self.store is not None
+        if not getattr(self.crawler.spider, "complete", False) or self.store.has_item(key):
+            return False
+        original = self.store.get(content_hash=digest) if digest else None
+        if original is not None and original.article_id != key:  # a re-post stays dropped; noted, not fetched again
+            self._keep(key, {"article_id": key, "duplicate_of": original.article_id}, -1, "dropped")
+            return False
+        return True
+
+    def _backfill(self, key: str, item: Any, known: SeenRecord) -> None:
+        adapter = ItemAdapter(item)
+        first = self.store.get(key=known.cluster_id) if self.store is not None else None
+        fields = adapter.field_names()
+        if "cluster_id" in fields:
+            adapter["cluster_id"] = first.article_id if first is not None else key
+            adapter["duplicate_of"] = first.article_id if first is not None and first.article_id != key else None
+        if "revision" in fields:
+            adapter["revision"] = known.revision
+        record = export_dict(item)
+        if not self._record(key, "item", url=adapter.get("canonical_url")) or \
+                not self._keep(key, record, known.revision):
+            raise DropItem(f"not exported (the state write failed): {key}", log_level="DEBUG")
+        self.run_ids.add(key)
+        self.stats.inc_value("newscrawl/store/backfilled")
+        # Not for the appended feeds (they have it); the complete -O file gets it from the store at the end.
+        raise Backfilled(key)
+
     def _drop(self, kind: str, key: str, earlier: str | None) -> None:
         self.stats.inc_value(f"newscrawl/dedupe/{kind}")
         before = earlier is not None and earlier not in self.run_ids
@@ -330,6 +361,9 @@ class DedupePipeline:
         store = self.store
         adapter = ItemAdapter(item)
         key: str = adapter.get("article_id") or adapter.get("canonical_url") or adapter["url"]
+        if isinstance(item, StoredArticle):  # from the store, for a complete -O file: nothing to record
+            self.run_ids.add(key)
+            return item
         url = adapter.get("canonical_url")
         digest = adapter.get("content_hash")
         full = bool(getattr(self.crawler.spider, "full", False))
@@ -339,6 +373,8 @@ class DedupePipeline:
             if key in self.run_ids:
                 self._drop("article_id", key, key)
             if digest is None or known.same_content(digest):
+                if not full and self._backfill_due(key, digest):
+                    self._backfill(key, item, known)
                 if not full:  # unchanged since an earlier run
                     self._drop("article_id", key, key)
                 revision = known.revision

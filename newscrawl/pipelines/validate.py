@@ -47,6 +47,7 @@ from scrapy.settings import BaseSettings
 
 from newscrawl.catalog import load_catalog
 from newscrawl.config import project_path, project_settings
+from newscrawl.items import StoredArticle, StoredReject
 from newscrawl.output.exporters import export_dict
 from newscrawl.output.feeds import default_rejects_uri, uri_params
 from newscrawl.output.storage import DurableFile, forget, open_durable
@@ -185,11 +186,15 @@ class RejectsWriter:
         self._fh = open_durable(self.crawler, self.path, self.overwrite)
 
     def write(self, item: Any, reasons: list[str]) -> None:
+        record = export_dict(item)
+        record["reject_reason"] = ",".join(reasons)
+        self.write_record(record)
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        """One rejects-file line (an exported item dict with its ``reject_reason``)."""
         self.count += 1
         if self._fh is None:
             return
-        record = export_dict(item)
-        record["reject_reason"] = ",".join(reasons)
         self._fh.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
 
     def close(self) -> None:
@@ -251,6 +256,14 @@ class ValidatePipeline:
         return tuple(outlet.domains) if outlet else (site,)
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, StoredArticle):  # validated when it was exported
+            return item
+        if isinstance(item, StoredReject):  # a remembered reject for an overwritten rejects file
+            try:
+                self.rejects.write_record(dict(item))
+            except OSError:
+                pass  # reported by the file (one ERROR, the crawl stops)
+            raise DropItem("remembered reject written from the store", log_level="DEBUG")
         reasons = validate_article(item, self.limits, self._domains(ItemAdapter(item).get("site")))
         if not reasons:
             return item

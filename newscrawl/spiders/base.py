@@ -55,12 +55,13 @@ from newscrawl.catalog import Outlet
 from newscrawl.extract import NotAnArticle, extract
 from newscrawl.families import family_of
 from newscrawl.items import Article
+from newscrawl.output.feeds import complete_file
 from newscrawl.pages.section import ListEntry, SectionPage
 from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id
 from newscrawl.spiders.args import OutletArgs, TypedArgsSpider
 from newscrawl.state.shared import crawl_store
-from newscrawl.state.store import SeenStore
+from newscrawl.state.store import SeenStore, needs_backfill
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,10 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         self.section_keys: dict[str, set[str]] = {}
         self.unproductive_pages: dict[str, int] = {}
         self.max_unproductive_pages = 0
+        #: Writing a complete -O file: lists are walked to their end and the known articles they show are
+        #: collected here, written from the store at the end (newscrawl.extensions.complete).
+        self.complete = False
+        self.known_in_scope: set[str] = set()
 
     # The effective arguments, read by the pipelines and the run report.
     @property
@@ -162,6 +167,7 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
             # A read view of the state the dedupe pipeline writes: which articles need no fetch.
             spider.state = crawl_store(crawler)
             crawler.signals.connect(spider._close_state, signal=signals.spider_closed)
+            spider.complete = complete_file(settings)
         return spider
 
     def _section_key(self, section: str) -> str:
@@ -245,7 +251,7 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         logger.info("discovered %d sections: %s", len(found), ", ".join(f"{s.code}({s.name})" for s in found))
         yield from self._section_requests([s.code for s in found])
 
-    def parse_list(self, response: Response, section: str, page: int) -> Iterator[scrapy.Request]:
+    def parse_list(self, response: Response, section: str, page: int) -> Iterator[scrapy.Request | Article]:
         stats = self.crawler.stats
         stats.inc_value("newscrawl/lists/pages")
         if not isinstance(response, TextResponse):
@@ -280,6 +286,15 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
                 known += 1
             if status == "known":
                 stats.inc_value("newscrawl/links/known")
+                if self.complete and self.state is not None:
+                    ident = article_id(self.site.slug, entry.key)
+                    if needs_backfill(self.state, ident):
+                        # Exported before the store kept items (a schema-1 state): fetched once so the complete
+                        # file can hold it; the dedupe pipeline stores it (newscrawl/store/backfilled).
+                        stats.inc_value("newscrawl/links/backfill")
+                        yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
+                    else:  # written from the store at the end (newscrawl.extensions.complete)
+                        self.known_in_scope.add(ident)
                 continue
             stats.inc_value(f"newscrawl/links/{status}")
             yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
@@ -290,7 +305,7 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
             logger.info("section %s page %d reaches past since=%s: end of section", section, page,
                         self.since.date() if self.since else "-")
             return
-        if known and self.section_complete(section):
+        if known and self.section_complete(section) and not self.complete:
             # ... and once a page shows an article an earlier run exported, later pages hold known ones only.
             stats.inc_value("newscrawl/lists/stopped_known")
             logger.info("section %s page %d reaches articles known from earlier runs: end of section", section, page)

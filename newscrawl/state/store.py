@@ -147,6 +147,13 @@ def unpack_item(payload: bytes) -> dict[str, Any]:
     return data
 
 
+#: Meta key: Unix time since which exported items are kept (schema 2 created or migrated). An
+#: article first seen earlier and without an item was exported before: a complete file fetches it again.
+ITEMS_SINCE = "items-since"
+
+#: Item kinds and their fixed revision numbers (articles: 1..).
+ITEM_KINDS = {"article": 1, "reject": 0, "dropped": -1}
+
 #: ``revisions=`` values of :meth:`SQLiteSeenStore.items`.
 REVISIONS = ("latest", "all")
 _COLUMNS = ("key, site, local, local_text, url_hash, content_hash, cluster, first_seen, last_seen, published, modified, "
@@ -256,8 +263,12 @@ class SeenStore(Protocol):
         """How many :meth:`items` the same arguments yield."""
         ...
 
-    def latest_item(self, article_id: str) -> StoredItem | None:
-        """The article's highest stored revision (not a reject), or None."""
+    def latest_item(self, article_id: str, *, include_rejects: bool = False) -> StoredItem | None:
+        """The article's highest stored revision, or None; ``include_rejects``: its reject when it has only that."""
+        ...
+
+    def has_item(self, article_id: str) -> bool:
+        """Whether any item (article, reject or dropped note) is stored for ``article_id``."""
         ...
 
     def get_meta(self, key: str) -> str | None:
@@ -460,6 +471,9 @@ class SQLiteSeenStore:
                 if statement.strip():
                     conn.execute(statement)
             self.near = NearIndex(conn, threshold=near_threshold, table="article")
+            if version < 2:  # a new file, or a schema-1 one: items are kept from now on
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                             (ITEMS_SINCE, str(int(datetime.now(UTC).timestamp()))))
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
@@ -633,11 +647,12 @@ class SQLiteSeenStore:
         """Keep ``item`` (the JSON object of its feed line) as revision ``revision`` of ``article_id``.
 
         The article must be recorded (:meth:`record`) first. ``kind="reject"`` keeps a rejects-file
-        line as revision 0. The same revision again replaces the payload (a ``full=true`` re-export).
+        line as revision 0; ``kind="dropped"`` (revision -1) notes a re-post that has nothing to export
+        (so :func:`needs_backfill` does not fetch it again). The same revision again replaces the payload (a ``full=true`` re-export).
         """
-        if kind not in ("article", "reject"):
-            raise ValueError(f"kind must be 'article' or 'reject', not {kind!r}")
-        revision = 0 if kind == "reject" else int(revision)
+        if kind not in ITEM_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(ITEM_KINDS)}, not {kind!r}")
+        revision = ITEM_KINDS[kind] if kind != "article" else int(revision)
         if revision < 1 and kind == "article":
             raise ValueError(f"an article revision is 1 or more (got {revision})")
         prefix, local, _ = _split_id(article_id)
@@ -659,7 +674,7 @@ class SQLiteSeenStore:
             raise ValueError(f"revisions must be one of {', '.join(REVISIONS)} (got {revisions!r})")
         where, args = [], []
         kinds = "i.revision > 0" if not include_rejects else \
-            "(i.revision > 0 OR NOT EXISTS (SELECT 1 FROM item j WHERE j.key = i.key AND j.revision > 0))"
+            "(i.revision > 0 OR (i.revision = 0 AND NOT EXISTS (SELECT 1 FROM item j WHERE j.key = i.key AND j.revision > 0)))"
         where.append(kinds)
         if revisions == "latest":
             where.append("(i.revision = 0 OR i.revision = (SELECT max(revision) FROM item j WHERE j.key = i.key))")
@@ -709,20 +724,27 @@ class SQLiteSeenStore:
         sql, args = self._item_query("count(*)", sites, since, until, revisions, include_rejects)
         return int(self.conn.execute(sql, args).fetchone()[0])
 
-    def latest_item(self, article_id: str) -> StoredItem | None:
+    def latest_item(self, article_id: str, *, include_rejects: bool = False) -> StoredItem | None:
         prefix, local, _ = _split_id(article_id)
         site = 0 if prefix is None else self._site_ids.get(prefix)
         if site is None:
             return None
         row = self.conn.execute(
             "SELECT a.published, i.revision, i.stored_at, i.payload FROM article a JOIN item i ON i.key = a.key "
-            "WHERE a.site = ? AND a.local = ? AND i.revision > 0 ORDER BY i.revision DESC LIMIT 1",
-            (site, local)).fetchone()
+            "WHERE a.site = ? AND a.local = ? AND i.revision >= ? ORDER BY i.revision DESC LIMIT 1",
+            (site, local, 0 if include_rejects else 1)).fetchone()
         if row is None:
             return None
         published, revision, stored_at, payload = row
-        return StoredItem(article_id, prefix, revision, "article", _at(stored_at), _dt(published),
-                          unpack_item(payload))
+        return StoredItem(article_id, prefix, revision, "reject" if revision == 0 else "article", _at(stored_at),
+                          _dt(published), unpack_item(payload))
+
+    def has_item(self, article_id: str) -> bool:
+        prefix, local, _ = _split_id(article_id)
+        site = 0 if prefix is None else self._site_ids.get(prefix)
+        return site is not None and self.conn.execute(
+            "SELECT 1 FROM article a JOIN item i ON i.key = a.key WHERE a.site = ? AND a.local = ? LIMIT 1",
+            (site, local)).fetchone() is not None
 
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -773,6 +795,16 @@ def state_location(uri: str) -> StateLocation:
     scheme = uri.split(":", 1)[0] if ":" in uri else uri
     raise ValueError(f"unsupported state URI {uri!r} (scheme {scheme!r}): use sqlite:///relative/path.sqlite, "
                      "sqlite:////absolute/path.sqlite or memory://")
+
+
+def needs_backfill(store: SeenStore, article_id: str) -> bool:
+    """Whether known ``article_id`` was exported before the store kept items (no item, first seen before
+    :data:`ITEMS_SINCE`): a complete ``-O`` file fetches it once more to hold it. A re-post or a dropped
+    near duplicate has no item either, but was seen later: not fetched again."""
+    if store.has_item(article_id):
+        return False
+    record, since = store.get(article_id=article_id), store.get_meta(ITEMS_SINCE)
+    return record is not None and since is not None and record.first_seen.timestamp() < int(since)
 
 
 def open_store(uri: str, **options: Any) -> SeenStore:

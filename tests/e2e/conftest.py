@@ -55,9 +55,16 @@ class CrawlResult:
         return int(m.group(1)) if m else 0
 
 
-def run_crawl(base_url: str | None, out: Path, *extra: str, spider: str = "news21tongsin") -> CrawlResult:
+def run_crawl(base_url: str | None, out: Path, *extra: str, spider: str = "news21tongsin",
+              incremental: bool = False) -> CrawlResult:
+    """`scrapy crawl` into ``out``: complete ``-O`` files, or with ``incremental`` ``-o`` files emptied
+    first, so ``items`` are what this run exported new."""
     out.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(crawl_command(base_url, out, list(extra), spider=spider), cwd=PROJECT_ROOT,
+    if incremental:
+        for name in ("articles.jsonl", "articles.csv"):
+            (out / name).unlink(missing_ok=True)
+    proc = subprocess.run(crawl_command(base_url, out, list(extra), spider=spider, incremental=incremental),
+                          cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     return CrawlResult(out, proc.returncode, proc.stdout + proc.stderr)

@@ -182,15 +182,15 @@ def test_until_before_since_is_a_clear_error(demo: Demo, tmp_path: Path) -> None
 
 def test_a_limited_run_is_completed_by_the_next(demo: Demo, tmp_path: Path) -> None:
     """Stop-at-known applies only to sections once paginated to their end: a max_pages run is finished later."""
-    first = run_crawl(demo.base_url, tmp_path, "-a", "max_pages=1")
+    first = run_crawl(demo.base_url, tmp_path, "-a", "max_pages=1", incremental=True)
     assert first.returncode == 0, first.log[-2000:]
-    second = run_crawl(demo.base_url, tmp_path)
+    second = run_crawl(demo.base_url, tmp_path, incremental=True)
     assert second.returncode == 0, second.log[-2000:]
     assert second.stat("newscrawl/lists/stopped_known") == 0  # no section was complete yet
     exported = {i["article_id"] for i in first.items} | {i["article_id"] for i in second.items}
     assert not {i["article_id"] for i in first.items} & {i["article_id"] for i in second.items}
     expected = {r["article_id"] for r in demo.truth() if r["expect"] == "item"}
     assert len(expected - exported) <= 1  # a re-post may stand in for its original
-    third = run_crawl(demo.base_url, tmp_path)
+    third = run_crawl(demo.base_url, tmp_path, incremental=True)
     assert third.items == []
     assert third.stat("newscrawl/lists/stopped_known") == third.stat("newscrawl/lists/pages") == 4

@@ -2,7 +2,7 @@
 
 First run: every outlet's feeds equal its truth, every press-release copy carries its
 release's single cluster_id, every invalid article is in the rejects feed. Second run:
-nothing new is exported.
+the same combined dataset (byte for byte), every known article written from the state, nothing new.
 """
 
 from __future__ import annotations
@@ -43,10 +43,15 @@ def test_two_demo_runs_with_one_state(tmp_path: Path) -> None:
     expected_rejects = {r["article_id"]: r["reject_reason"] for t in truths for r in t if r["expect"] == "reject"}
     assert {r["article_id"]: r["reject_reason"] for r in rejects} == expected_rejects
 
+    before = {name: (tmp_path / name).read_bytes() for name in ("articles.jsonl", "articles.csv")}
+    rejects_before = sorted((tmp_path / "rejects.jsonl").read_text("utf-8").splitlines())
     second = run_demo(tmp_path)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-    assert read_jsonl(tmp_path / "articles.jsonl") == []
-    assert second.stdout.count("0 new exported") == 3
+    for name, content in before.items():
+        assert (tmp_path / name).read_bytes() == content, f"{name} differs on the second run"
+    # Rejects of the first run were written as they happened, the second run's from the state: same lines.
+    assert sorted((tmp_path / "rejects.jsonl").read_text("utf-8").splitlines()) == rejects_before
+    assert second.stdout.count("written from the state without fetching them again; 0 new") == 3
     for outlet in OUTLETS.values():
         log = (tmp_path / outlet.slug / "crawl.log").read_text("utf-8")
-        assert "exported=0" in log
+        assert "exported=0" in log and "from_store=76" in log

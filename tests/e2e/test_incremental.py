@@ -43,7 +43,9 @@ def evolving_site():
 def crawl(base_url: str, out: Path, state: Path, *extra: str) -> list[dict]:
     get_json(f"{base_url}/__demo/stats?reset=1")
     sections = ",".join(s.code for s in SECTIONS)
-    cmd = outlet_crawl_command(OUTLET, base_url, out, [*extra, "-a", f"sections={sections}"], state=state)
+    # -o: what each run exports new (a complete -O file would hold every article; tests/e2e/test_complete_file.py)
+    cmd = outlet_crawl_command(OUTLET, base_url, out, [*extra, "-a", f"sections={sections}"], state=state,
+                               incremental=True)
     proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     (out / "crawl.log").write_text(proc.stderr, "utf-8")
@@ -110,7 +112,8 @@ def test_revisit_window_catches_edits_lists_do_not_show(tmp_path: Path) -> None:
 
     def run(out: Path, *extra: str) -> list[dict]:
         get_json(f"{base}/__demo/stats?reset=1")
-        proc = subprocess.run(outlet_crawl_command(dada, base, out, list(extra), state=state), cwd=PROJECT_ROOT,
+        proc = subprocess.run(outlet_crawl_command(dada, base, out, list(extra), state=state, incremental=True),
+                              cwd=PROJECT_ROOT,
                               capture_output=True, text=True, timeout=300, env=env)
         assert proc.returncode == 0, proc.stderr[-3000:]
         return read_jsonl(out / "articles.jsonl")

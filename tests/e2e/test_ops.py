@@ -69,9 +69,10 @@ def test_rerun_exporting_nothing_new_is_healthy(demo: Demo, tmp_path: Path) -> N
     assert first.returncode == 0 and first.items, first.log[-3000:]
     second = run_crawl(demo.base_url, tmp_path, *SMALL)
     assert second.returncode == 0, second.log[-3000:]
-    assert second.items == []
+    assert second.items == first.items  # -O: the complete file again, from the state
     runs = reports(second)
     assert len(runs) == 2 and runs[1]["counts"]["exported"] == 0 and runs[1]["exit_status"] == 0
+    assert runs[1]["counts"]["from_store"] == len(first.items)
     assert not any(c["name"].startswith("coverage:") for c in runs[1]["health"]["checks"])
 
 
