@@ -201,7 +201,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--since", help="published at or after (YYYY-MM-DD or ISO 8601; Korea time by default)")
         parser.add_argument("--until", help="published at or before (a bare date: the whole day)")
         parser.add_argument("--revisions", choices=REVISIONS, default="latest",
-                            help="latest: each article's newest revision (default); all: every revision")
+                            help="each article's newest revision (latest, the default) or every revision (all)")
         parser.add_argument("--include-rejects", action="store_true",
                             help="also the remembered rejects (with reject_reason)")
         parser.add_argument("--uri", help="state URI (default: NEWSCRAWL_STATE_URI)")
@@ -314,5 +314,9 @@ def summary(counts: Counts, name: str, size: int | None, fmt: str) -> str:
     """``exported 80 articles (83 revisions), 2 rejects to all.parquet (parquet, 1.2 MB)``."""
     where = f"{name} ({fmt}" + (f", {human_bytes(size)})" if size is not None else ")")
     nothing = "; nothing matched" if not counts.items else ""
-    return (f"export: {counts.articles:,} articles ({counts.revisions:,} revisions), {counts.rejects:,} rejects "
-            f"to {where}{nothing}")
+    return (f"export: {plural(counts.articles, 'article')} ({plural(counts.revisions, 'revision')}), "
+            f"{plural(counts.rejects, 'reject')} to {where}{nothing}")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
