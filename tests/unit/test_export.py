@@ -511,3 +511,25 @@ def test_scrapy_export_subprocess(stored: dict, state: Path, tmp_path: Path) -> 
     assert proc.stdout == ""
     assert proc.stderr.startswith("export: 5 articles (6 revisions), 1 reject to ")
     assert pq.read_table(out).num_rows == 7
+
+
+def test_the_readme_duckdb_recipes(export: Any, stored: dict, tmp_path: Path) -> None:
+    """DuckDB is not a project dependency: this runs where it is installed (``pip install duckdb``)."""
+    duckdb = pytest.importorskip("duckdb")
+    for name in ("all.parquet", "all.jsonl"):
+        assert export("-O", str(tmp_path / name)).code == 0
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    os.chdir(tmp_path)
+    rows = con.execute("SELECT site, count(*) AS articles, max(published_at) AS latest FROM 'all.parquet' "
+                       "GROUP BY site ORDER BY site").fetchall()
+    assert [(site, n) for site, n, _ in rows] == [("alpha", 4), ("beta", 1)]
+    assert rows[0][2] == datetime(2024, 5, 31, 15, 10, tzinfo=UTC)  # 1 June 00:10 Korea time, aware
+    first = con.execute("SELECT title, authors[1], bylines[1].desk, extractor['title'] FROM 'all.parquet' "
+                        "WHERE article_id = 'alpha:1'").fetchone()
+    assert first == ("시청 예산 확정 (수정)", "김하늘", "사회부", "ndsoft")
+    days = con.execute("SELECT strftime(published_at AT TIME ZONE 'Asia/Seoul', '%Y-%m-%d') AS day, count(*) "
+                       "FROM 'all.parquet' WHERE published_at IS NOT NULL GROUP BY day ORDER BY day").fetchall()
+    assert days == [("2024-05-01", 1), ("2024-05-15", 1), ("2024-05-31", 1), ("2024-06-01", 1)]
+    assert con.execute("SELECT count(*), min(title) FROM read_json_auto('all.jsonl') WHERE site = 'beta'"
+                       ).fetchone() == (1, "베타 소식")
