@@ -24,16 +24,17 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import matplotlib
+from matplotlib import dates as mdates
 from matplotlib import font_manager
 from matplotlib.colors import to_hex
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from newscrawl.dashboard.data import FAILED, MISSING, PASSED, SKIPPED, Cluster, RejectReason, Run, StoreSummary
 
@@ -65,7 +66,7 @@ def drawable(text: str, fallback: str) -> str:
     return text if cjk_font() is not None or not has_hangul(text) else fallback
 
 
-def _style() -> dict[str, Any]:
+def _style() -> Any:  # rc_context wants literal keys
     cjk = cjk_font()
     return {
         "svg.fonttype": "path",
@@ -119,6 +120,21 @@ def site_colors(sites: Sequence[str]) -> dict[str, str]:
     return {site: to_hex(cmap(n % cmap.N)) for n, site in enumerate(ordered)}
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # matplotlib's default date epoch
+
+
+def _day_number(moment: datetime) -> float:
+    """``moment`` (aware) as matplotlib's date number: days since its epoch, in UTC."""
+    return (moment - _EPOCH).total_seconds() / 86400
+
+
+def _date_axis(ax: Any) -> None:
+    """Dates on the x axis, labelled concisely (matplotlib.dates has no type hints)."""
+    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+
+
 def _label(site: str, names: Mapping[str, str]) -> str:
     name = names.get(site)
     return drawable(f"{name} ({site})", site) if name else site
@@ -144,7 +160,7 @@ def per_day_chart(summary: StoreSummary, colors: Mapping[str, str]) -> str | Non
 
     buckets = sorted({bucket(d) for d in days})
     index = {b: n for n, b in enumerate(buckets)}
-    x = [date2num(datetime(b.year, b.month, b.day)) for b in buckets]
+    x = [_day_number(datetime(b.year, b.month, b.day, tzinfo=UTC)) for b in buckets]
     width = 7 * 0.8 if weekly else 0.8
     with _figure(3.4) as fig:
         ax = fig.add_subplot()
@@ -159,9 +175,7 @@ def per_day_chart(summary: StoreSummary, colors: Mapping[str, str]) -> str | Non
             ax.bar(x, heights, width=width, bottom=bottom, color=colors[site], label=_label(site, summary.site_names),
                    align="edge" if weekly else "center")
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-        locator = AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        _date_axis(ax)
         ax.set_ylabel("articles per week" if weekly else "articles per day")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return to_svg(fig, "chart-per-day")
@@ -180,14 +194,12 @@ def runs_chart(runs: Sequence[Run]) -> str | None:
         return None
     with _figure(3.0) as fig:
         ax = fig.add_subplot()
-        x = [float(date2num(r.started_at)) for r in timed]  # aware times: matplotlib converts to UTC
+        x = [_day_number(r.started_at) for r in timed]
         y = [(r.duration_seconds or 0.0) / 60 for r in timed]
         colors = [exit_color(r.exit_status) for r in timed]
         ax.vlines(x, 0, y, colors=colors, linewidth=1.6)
         ax.scatter(x, y, c=colors, s=22, zorder=3, edgecolors="none")
-        locator = AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        _date_axis(ax)
         ax.set_ylabel("duration (minutes)")
         ax.set_xlabel("run start (UTC)")
         ax.set_ylim(bottom=0)
@@ -222,7 +234,7 @@ def health_chart(runs: Sequence[Run], checks: Sequence[str]) -> str | None:
     with _figure(1.2 + 0.26 * len(checks)) as fig:
         ax = fig.add_subplot()
         _grid(ax, checks, len(shown), lambda name, c: STATUS_COLORS[shown[c].check_status(name)])
-        step = max(1, len(shown) // 12)
+        step = max(1, -(-len(shown) // 8))  # about 8 labels: each is two short lines
         ticks = list(range(0, len(shown), step))
         ax.set_xticks([t + 0.47 for t in ticks],
                       [f"{shown[t].started_at:%m-%d %H:%M}\n{_short(shown[t].site, 14)}" for t in ticks],
@@ -290,7 +302,7 @@ def clusters_chart(clusters: Sequence[Cluster], colors: Mapping[str, str], names
             left = [a + b for a, b in zip(left, widths, strict=True)]
         ax.set_yticks(y, [drawable(_short(c.title or c.cluster_id, 36), _short(c.cluster_id, 36)) for c in clusters])
         ax.set_xlabel("articles in the cluster")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", visible=False)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return to_svg(fig, "chart-clusters")

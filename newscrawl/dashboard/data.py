@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 
 from newscrawl.parsing.dates import KST
+from newscrawl.state.store import SeenStore, StoredItem
 
 #: Fields whose coverage (share of stored articles with a non-empty value) the page shows per outlet.
 COVERAGE_FIELDS: tuple[str, ...] = ("title", "published_at", "modified_at", "authors", "section", "body",
@@ -31,31 +32,6 @@ CHECK_ORDER: tuple[str, ...] = ("finish_reason", "http_error_rate", "lost_rate",
 PASSED, FAILED, SKIPPED, MISSING = "passed", "failed", "skipped", "missing"
 #: A run report is a few kilobytes; a bigger ``*.json`` in the runs folder is not one.
 MAX_REPORT_BYTES = 5_000_000
-
-
-class StoredLike(Protocol):
-    """What the dashboard reads of a stored item (:class:`newscrawl.state.store.StoredItem`)."""
-
-    @property
-    def article_id(self) -> str: ...
-    @property
-    def site(self) -> str | None: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def published_at(self) -> datetime | None: ...
-    @property
-    def item(self) -> dict[str, Any]: ...
-
-
-class ItemStore(Protocol):
-    """The two read methods of the state store the dashboard uses."""
-
-    def items(self, *, sites: Sequence[str] | None = None, since: datetime | None = None,
-              until: datetime | None = None, revisions: str = "latest",
-              include_rejects: bool = False) -> Iterator[Any]: ...
-
-    def latest_item(self, article_id: str) -> Any | None: ...
 
 
 # -- run reports ---------------------------------------------------------------------------------------
@@ -137,9 +113,9 @@ def parse_run(path: Path, data: Any) -> Run:
         raise ValueError("no started_at: not a run report")
     started = _time(data["started_at"], "started_at")
     finished = _time(data["finished_at"], "finished_at") if data.get("finished_at") else None
-    counts = data.get("counts") if isinstance(data.get("counts"), dict) else {}
-    reasons = counts.get("rejected_by_reason") if isinstance(counts.get("rejected_by_reason"), dict) else {}
-    health = data.get("health") if isinstance(data.get("health"), dict) else {}
+    counts: dict[str, Any] = data["counts"] if isinstance(data.get("counts"), dict) else {}
+    reasons: dict[str, Any] = counts["rejected_by_reason"] if isinstance(counts.get("rejected_by_reason"), dict) else {}
+    health: dict[str, Any] = data["health"] if isinstance(data.get("health"), dict) else {}
     checks = []
     for check in health.get("checks") or ():
         if isinstance(check, dict) and isinstance(check.get("name"), str):
@@ -149,7 +125,7 @@ def parse_run(path: Path, data: Any) -> Run:
     if not isinstance(duration, (int, float)) or isinstance(duration, bool):
         duration = (finished - started).total_seconds() if finished else None
     status = data.get("exit_status")
-    versions = data.get("versions") if isinstance(data.get("versions"), dict) else {}
+    versions: dict[str, Any] = data["versions"] if isinstance(data.get("versions"), dict) else {}
     version = versions.get("newscrawl")
     return Run(path=path, site=str(data.get("site") or data.get("spider") or "?"),
                spider=data.get("spider") if isinstance(data.get("spider"), str) else None,
@@ -297,14 +273,14 @@ class StoreSummary:
         return [seen[0] + timedelta(days=n) for n in range((seen[-1] - seen[0]).days + 1)]
 
 
-def _member(stored: Any) -> Member:
-    item = stored.item if isinstance(stored.item, dict) else {}
+def _member(stored: StoredItem) -> Member:
+    item = stored.item
     site = stored.site or str(item.get("site") or "?")
     return Member(article_id=stored.article_id, site=site, title=str(item.get("title") or ""),
                   url=str(item.get("canonical_url") or item.get("url") or ""), published_at=stored.published_at)
 
 
-def summarise_store(store: ItemStore, *, since: datetime | None = None,
+def summarise_store(store: SeenStore, *, since: datetime | None = None,
                     fields: Sequence[str] = COVERAGE_FIELDS) -> StoreSummary:
     """One pass over the store's latest revisions (published at ``since`` or later) -> :class:`StoreSummary`.
 
@@ -317,7 +293,7 @@ def summarise_store(store: ItemStore, *, since: datetime | None = None,
     for stored in store.items(since=since, revisions="latest", include_rejects=False):
         if stored.kind != "article":
             continue
-        item = stored.item if isinstance(stored.item, dict) else {}
+        item = stored.item
         site = stored.site or str(item.get("site") or "?")
         summary.articles += 1
         if stored.published_at is not None:

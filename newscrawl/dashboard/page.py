@@ -24,7 +24,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("rejects", "Top reject reasons"),
     ("clusters", "Near-duplicate clusters across outlets"),
 )
-TABLE_RUNS = 25
+TABLE_RUNS = 12
 TABLE_FAILURES = 25
 TOP_REASONS = 10
 TOP_CLUSTERS = 15
@@ -69,7 +69,7 @@ def _duration(seconds: float | None) -> str:
         return "-"
     if seconds < 60:
         return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
 
