@@ -189,7 +189,8 @@ def exit_color(status: int | None) -> str:
 
 def runs_chart(runs: Sequence[Run]) -> str | None:
     """Each run at its start time: a stem as high as its duration (minutes), coloured by exit status."""
-    timed = [r for r in runs if r.duration_seconds is not None]
+    # Runs that did not exit 0 drawn last, so a failure is never hidden behind a healthy run at the same time.
+    timed = sorted((r for r in runs if r.duration_seconds is not None), key=lambda r: r.exit_status not in (0, None))
     if not timed:
         return None
     with _figure(3.0) as fig:

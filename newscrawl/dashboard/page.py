@@ -60,18 +60,22 @@ def _e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+NBSP = "\u00a0"
+
+
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+    """``2026-11-30 09:14 UTC``, kept on one line."""
+    return moment.astimezone(UTC).strftime(f"%Y-%m-%d{NBSP}%H:%M{NBSP}UTC") if moment else "-"
 
 
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return f"{seconds:.1f}{NBSP}s"
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+    return f"{hours}{NBSP}h{NBSP}{minutes:02d}{NBSP}min" if hours else f"{minutes}{NBSP}min{NBSP}{secs:02d}{NBSP}s"
 
 
 def _link(url: str, text: str) -> str:
@@ -160,7 +164,7 @@ def render(dash: Dashboard) -> str:
              ("stored articles", store.articles if store else "-", False),
              ("outlets", len(all_sites), False),
              ("clusters across outlets", len(store.clusters) if store else "-", False),
-             ("unreadable run reports", len(dash.runs.skipped), bool(dash.runs.skipped))]
+             *([("unreadable run reports", len(dash.runs.skipped), True)] if dash.runs.skipped else [])]
     parts.append('<ul class="tiles">' + "".join(f'<li class="{"bad" if bad else ""}"><b>{_e(value)}</b>{_e(label)}</li>'
                                                  for label, value, bad in tiles) + "</ul>")
     notes = list(dash.notes)
@@ -225,7 +229,7 @@ def render(dash: Dashboard) -> str:
     versions = ", ".join(f"{v} ({n} runs)" for v, n in sorted(dash.run_versions().items()))
     window = f"since {dash.since.isoformat()}" if dash.since else "everything"
     folders = ", ".join(str(f) for f in dash.runs.folders) or "-"
-    meta = (f"Generated {_when(dash.generated_at)} by newscrawl {dash.version}. Window: {window}. "
+    meta = (f"Generated {_when(dash.generated_at).replace(NBSP, ' ')} by newscrawl {dash.version}. Window: {window}. "
             f"Run reports: {folders}" + (f" (made by newscrawl {versions})" if versions else "")
             + f". Store: {dash.state or '-'}.")
     title = "newscrawl crawl dashboard"
