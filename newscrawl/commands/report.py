@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -34,7 +35,7 @@ from newscrawl.config import project_path
 from newscrawl.dashboard.data import Dashboard, StoreSummary, read_runs, summarise_store, window_start
 from newscrawl.output.feeds import output_dir
 from newscrawl.spiders.args import parse_since
-from newscrawl.state.store import StateError, open_store, state_location
+from newscrawl.state.store import SCHEMA_VERSION, StateError, open_store, state_location
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -53,6 +54,20 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def schema_version(path: Path) -> int | None:
+    """``PRAGMA user_version`` of the SQLite file ``path``, read without writing; None if it cannot be read."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+    except sqlite3.Error:
+        return None
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error:
+        return None  # not SQLite, damaged: open_store says what is wrong
+    finally:
+        conn.close()
+
+
 def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, str | None, list[str]]:
     """(summary or None, where the store is, notes for the page) for the state ``uri``."""
     try:
@@ -64,6 +79,12 @@ def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, s
     path = location.path
     if not path.exists():
         return None, str(path), [f"No state file at {path} yet (the first `scrapy crawl` creates it)."]
+    version = schema_version(path)
+    if version is not None and version < SCHEMA_VERSION:
+        # Opening it as a store would migrate it: a report must not change the state (nor lock out an
+        # older newscrawl still crawling into it).
+        return None, str(path), [f"The state file {path} has schema {version} (written by an older newscrawl): "
+                                 "it holds no stored articles; the next crawl upgrades it."]
     try:
         store = open_store(uri)
     except StateError as exc:
@@ -76,8 +97,9 @@ def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, s
     notes = []
     if not summary.articles:
         if known:
-            notes.append(f"The store {path} knows {known:,} articles but holds no stored article items yet "
-                         "(they are kept from the next crawl on).")
+            notes.append(f"The store {path} knows {known:,} articles but holds none of their items yet: articles "
+                         "are kept from the first crawl of a newscrawl that stores them on (or after "
+                         "`scrapy state rebuild --from OUTPUT_DIR --force`).")
         elif since is None:
             notes.append(f"The store {path} holds no article yet.")
     return summary, str(path), notes
@@ -141,7 +163,7 @@ class Command(ScrapyCommand):
                   + "); the page says so", file=sys.stderr)
         else:
             for line in [*missing, *notes]:
-                print(f"report: warning: {line}", file=sys.stderr)
+                print(f"report: warning: {line[0].lower()}{line[1:]}", file=sys.stderr)
         notes = [f"{m[0].upper()}{m[1:]}." for m in missing] + notes
         if runs.skipped:
             notes.append(f"{len(runs.skipped)} run report files could not be read and were skipped (listed at the end).")

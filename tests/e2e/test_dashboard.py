@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 
 from newscrawl import __version__
 from newscrawl.dashboard.page import SECTIONS
+from newscrawl.state.store import SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("dashboard_screenshot", ROOT / "scripts" / "dashboard_screenshot.py")
@@ -154,3 +156,37 @@ def test_every_chart_is_drawn(browser_page: Any) -> None:
         box = found["box"]
         assert box is not None and box["width"] > 500 and box["height"] > 100, (key, box)  # laid out, visible
     assert len(browser_page["shot"]) > 50_000  # a PNG of a drawn page, not a blank one
+
+
+def test_an_older_state_is_read_never_migrated(tmp_path: Path) -> None:
+    """Opening a schema-1 state as a store would upgrade it; the report leaves it byte for byte as it was."""
+    state = tmp_path / "state.sqlite"
+    conn = sqlite3.connect(state)
+    for statement in SCHEMA.split(";"):
+        if statement.strip() and "TABLE IF NOT EXISTS item" not in statement:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    before = state.read_bytes()
+    out = tmp_path / "report.html"
+    proc = report("-O", str(out), "--runs", str(tmp_path / "runs"), "--uri", f"sqlite:///{state}")
+    assert proc.returncode == 0, proc.stderr
+    assert "has schema 1" in proc.stderr and "has schema 1" in out.read_text("utf-8")
+    assert state.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "state.sqlite"]  # no -wal/-shm either
+
+
+def test_a_damaged_state_is_one_line_and_the_runs_still_show(tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite"
+    state.write_bytes(b"this is not a database" * 10)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "r.json").write_text(json.dumps(sample.run_report("a", sample.LAST_DAY, 30.0, 5, {})), "utf-8")
+    out = tmp_path / "report.html"
+    proc = report("-O", str(out), "--runs", str(runs), "--uri", f"sqlite:///{state}")
+    assert proc.returncode == 0, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("report: warning: the state file cannot be read") and "is not an SQLite database" in line
+    page = out.read_text("utf-8")
+    assert page.count('<section class="chart" id="runs"><h2>Run durations and exit statuses</h2><svg') == 1
