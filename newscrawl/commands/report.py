@@ -166,9 +166,9 @@ class Command(ScrapyCommand):
                 print(f"report: warning: {line[0].lower()}{line[1:]}", file=sys.stderr)
         notes = [f"{m[0].upper()}{m[1:]}." for m in missing] + notes
         if runs.skipped:
-            notes.append(f"{len(runs.skipped)} run report files could not be read and were skipped (listed at the end).")
+            notes.append(f"{len(runs.skipped)} run report file(s) could not be read and were skipped (listed at the end).")
 
-        from newscrawl.dashboard.page import render  # matplotlib loads only when a page is drawn
+        from newscrawl.dashboard.page import plural, render  # matplotlib loads only when a page is drawn
 
         dash = Dashboard(runs=runs, store=summary, state=state, notes=tuple(notes), since=since,
                          generated_at=datetime.now(UTC), version=__version__)
@@ -179,5 +179,5 @@ class Command(ScrapyCommand):
             self.exitcode = 1
             return
         articles = summary.articles if summary else 0
-        print(f"report written to {output}: {len(runs.runs)} runs, {articles:,} stored articles"
-              + (f", {len(runs.skipped)} unreadable run reports skipped" if runs.skipped else ""))
+        print(f"report written to {output}: {plural(len(runs.runs), 'run')}, {plural(articles, 'stored article')}"
+              + (f", {plural(len(runs.skipped), 'unreadable run report')} skipped" if runs.skipped else ""))

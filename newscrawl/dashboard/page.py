@@ -56,6 +56,11 @@ details summary { cursor: pointer; color: #424242; font-size: .85rem; margin-top
 """
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def _e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 
@@ -118,7 +123,7 @@ def _runs_table(runs: Sequence[Run]) -> str:
                      _e(run.version or "-"), _e(run.path.name)])
     table = _table(["started", "outlet", "duration", "exit", "finish reason", "exported", "rejected",
                     "failed checks", "newscrawl", "report file"], rows, numeric=(5, 6))
-    label = f"the latest {TABLE_RUNS} runs of {len(runs)}" if len(runs) > TABLE_RUNS else f"all {len(runs)} runs"
+    label = f"the latest {TABLE_RUNS} runs of {len(runs)}" if len(runs) > TABLE_RUNS else plural(len(runs), "run")
     return f"<details open><summary>{_e(label)}</summary>{table}</details>"
 
 
@@ -226,7 +231,7 @@ def render(dash: Dashboard) -> str:
         parts.append(f'<section id="skipped"><h2>Unreadable run reports ({len(dash.runs.skipped)})</h2>'
                      f"{_table(['file', 'why it was skipped'], rows)}</section>")
 
-    versions = ", ".join(f"{v} ({n} runs)" for v, n in sorted(dash.run_versions().items()))
+    versions = ", ".join(f"{v} ({plural(n, 'run')})" for v, n in sorted(dash.run_versions().items()))
     window = f"since {dash.since.isoformat()}" if dash.since else "everything"
     folders = ", ".join(str(f) for f in dash.runs.folders) or "-"
     meta = (f"Generated {_when(dash.generated_at).replace(NBSP, ' ')} by newscrawl {dash.version}. Window: {window}. "

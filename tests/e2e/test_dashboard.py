@@ -22,6 +22,7 @@ import pytest
 from newscrawl import __version__
 from newscrawl.dashboard.page import SECTIONS
 from newscrawl.state.store import SCHEMA
+from tests.e2e.conftest import CrawlResult
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("dashboard_screenshot", ROOT / "scripts" / "dashboard_screenshot.py")
@@ -82,7 +83,7 @@ def test_a_corrupt_run_report_is_skipped_named_and_counted(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     assert f"report: skipped {bad}: not JSON" in proc.stderr
     page = out.read_text("utf-8")
-    assert "1 run report files could not be read" in page and str(bad) in page
+    assert "1 run report file(s) could not be read" in page and str(bad) in page
     assert "<b>1</b>runs" in page
 
 
@@ -190,3 +191,30 @@ def test_a_damaged_state_is_one_line_and_the_runs_still_show(tmp_path: Path) -> 
     assert line.startswith("report: warning: the state file cannot be read") and "is not an SQLite database" in line
     page = out.read_text("utf-8")
     assert page.count('<section class="chart" id="runs"><h2>Run durations and exit statuses</h2><svg') == 1
+
+
+def test_report_of_a_real_crawl_with_the_default_folders(full_crawl: CrawlResult, tmp_path: Path) -> None:
+    """A demo crawl's own run report and store, found through NEWSCRAWL_OUTPUT_DIR and NEWSCRAWL_STATE_URI."""
+    out = tmp_path / "report.html"
+    state = full_crawl.out / "state.sqlite"
+    before = sorted(p.name for p in full_crawl.out.iterdir())
+    proc = report("-O", str(out), "-s", f"NEWSCRAWL_OUTPUT_DIR={full_crawl.out}",
+                  "-s", f"NEWSCRAWL_STATE_URI=sqlite:///{state}")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    exported = len(full_crawl.items)
+    assert f"1 run, {exported:,} stored articles" in proc.stdout
+    page = out.read_text("utf-8")
+    assert "뉴스21 통신 <small>(news21tongsin)</small>" in page
+    assert f"<td class=\"n\">{exported}</td>" in page  # articles per outlet, from the store
+    run = json.loads(next((full_crawl.out / "runs").rglob("*.json")).read_text("utf-8"))
+    assert run["versions"]["newscrawl"] == __version__ and f"{__version__} (1 run)" in page
+    assert sorted(p.name for p in full_crawl.out.iterdir()) == before  # the crawl's folder is left as it was
+
+
+def test_a_page_that_cannot_be_written_is_one_line_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    target.mkdir()  # a folder where the page should go: the rename fails
+    proc = report("-O", str(target), "--runs", str(tmp_path / "runs"), "--uri", "memory://")
+    assert proc.returncode == 1
+    assert f"report: cannot write {target}:" in proc.stderr and "Traceback" not in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
