@@ -152,6 +152,11 @@ def _clusters_list(clusters: Sequence[Cluster], names: dict[str, str]) -> str:
                   numeric=(1, 2))
 
 
+def _tile(label: str, value: object, bad: bool) -> str:
+    shown = f"{value:,}" if isinstance(value, int) else str(value)
+    return f'<li class="{"bad" if bad else ""}"><b>{_e(shown)}</b>{_e(label)}</li>'
+
+
 def render(dash: Dashboard) -> str:
     """The whole page as a string."""
     runs = dash.runs.runs
@@ -170,8 +175,7 @@ def render(dash: Dashboard) -> str:
              ("outlets", len(all_sites), False),
              ("clusters across outlets", len(store.clusters) if store else "-", False),
              *([("unreadable run reports", len(dash.runs.skipped), True)] if dash.runs.skipped else [])]
-    parts.append('<ul class="tiles">' + "".join(f'<li class="{"bad" if bad else ""}"><b>{_e(value)}</b>{_e(label)}</li>'
-                                                 for label, value, bad in tiles) + "</ul>")
+    parts.append('<ul class="tiles">' + "".join(_tile(label, value, bad) for label, value, bad in tiles) + "</ul>")
     notes = list(dash.notes)
     if dash.empty:
         notes.insert(0, "No runs yet: no run report was found and the store holds no article. "
