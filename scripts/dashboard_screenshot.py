@@ -7,7 +7,7 @@ checks, one that was stopped, rejects) and a state store holding their articles 
 press releases copied by several outlets, so near-duplicate clusters span outlets), runs
 ``scrapy report`` on them (the real command, as a user would), and saves a screenshot of
 the page through Playwright with Debian's ``chromium``. Nothing touches the network; the
-data is the same on every run, so the picture changes only when the page does.
+data is the same on every run (only the "Generated" line and the temporary paths differ).
 
 :func:`write_sample` is also the data of the browser test (``tests/e2e/test_dashboard.py``).
 """
