@@ -16,6 +16,9 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2] / "newscrawl"
 
 #: ``newscrawl.pages`` builds items from responses; it must not reach up into what drives it.
 PAGES_MUST_NOT_IMPORT = ("families", "spiders", "pipelines", "extensions", "commands")
+#: ``newscrawl.dashboard`` draws what run reports and the store hold; it must not reach into the crawl.
+DASHBOARD_MUST_NOT_IMPORT = ("families", "pages", "spiders", "pipelines", "extensions", "commands", "middlewares",
+                             "extract")
 
 Edge = tuple[str, str, int]  # (importing module, imported module, line)
 
@@ -161,3 +164,19 @@ def test_newscrawl_never_imports_demo() -> None:
     """The demo is not shipped: the package must work without it."""
     edges = [e for e in _edges() if _within(e[1], "demo")]
     assert not edges, _show(edges)
+
+
+def test_dashboard_reads_data_and_only_scrapy_report_uses_it() -> None:
+    """The dashboard reads run reports and the store; ``scrapy report`` is its one user."""
+    forbidden = tuple(f"newscrawl.{name}" for name in DASHBOARD_MUST_NOT_IMPORT)
+    edges = _internal_edges()
+    upward = [e for e in edges if _within(e[0], "newscrawl.dashboard") and any(_within(e[1], f) for f in forbidden)]
+    assert not upward, _show(upward)
+    users = [e for e in edges if _within(e[1], "newscrawl.dashboard") and not _within(e[0], "newscrawl.dashboard")]
+    assert users and {e[0] for e in users} == {"newscrawl.commands.report"}, _show(users)
+
+
+def test_matplotlib_is_imported_only_by_the_dashboard_charts() -> None:
+    """A crawl never loads the plotting library (nor the browser driver, which only tests and scripts use)."""
+    edges = [e for e in _edges() if _within(e[1], "matplotlib") or _within(e[1], "playwright")]
+    assert edges and {e[0] for e in edges} == {"newscrawl.dashboard.charts"}, _show(edges)
