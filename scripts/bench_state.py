@@ -12,6 +12,12 @@ near-duplicate clusters exist. Bodies and their signatures (the real
 process writes every article through the real API, ``store.record(...)`` inside
 ``with store.batch():`` of ``--batch`` articles.
 
+With ``--items`` (default on) every article's exported item is kept too, as a crawl keeps it
+(``store.put_item``, the dataset ``scrapy export`` reads): a full item of the real schema
+(``export_dict(Article(...))``) whose body is a realistic length (12-24 sentences, about
+1,500-2,500 characters, the range of the Korean corpus pages) plus title, byline, image and
+provenance; the item table's bytes per article and the JSON-to-stored ratio are printed.
+
 Prints: inserts/s (wall clock, and the main process's record() time alone), peak RSS
 (``ru_maxrss`` of this process and of the largest worker), size on disk of all SQLite
 files after a WAL checkpoint (and bytes per article per table), random lookups/s by
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import multiprocessing
 import os
 import re
@@ -35,14 +42,17 @@ from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from demo import texts  # noqa: E402
 from demo.content import fill  # noqa: E402
+from newscrawl.items import Article  # noqa: E402
+from newscrawl.output.exporters import export_dict  # noqa: E402
 from newscrawl.state.near import signature  # noqa: E402
-from newscrawl.state.store import SQLiteSeenStore  # noqa: E402
+from newscrawl.state.store import SQLiteSeenStore, pack_item  # noqa: E402
 
 SITES = 40
 COPY_EVERY = 10
@@ -91,12 +101,31 @@ def article(i: int) -> tuple[str, str, str, str]:
             hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
 
 
-def make_chunk(bounds: tuple[int, int]) -> list[tuple[str, str, str, bytes, int]]:
-    """Worker: the articles of ``range(*bounds)`` with their signatures."""
+def item(i: int, article_id: str, url: str, digest: str, text: str, published: int) -> dict[str, Any]:
+    """The exported item of article ``i``: the real schema, a body of realistic length."""
+    rng = Random(-i - 1)
+    more = [body(rng.randrange(0, 10**9)) for _ in range(8)]  # about 40-50 sentences, ~1,800 characters
+    when = datetime.fromtimestamp(published, UTC)
+    reporter = rng.choice(texts.REPORTERS)[0]
+    site = article_id.split(":")[0]
+    return export_dict(Article(
+        url=url + "&mcode=m101", canonical_url=url, article_id=article_id, site=site, site_name=f"{site} 신문",
+        section="사회", title=" ".join(rng.choices(WORDS, k=rng.randint(5, 9))), subtitles=[],
+        authors=[reporter], bylines=[{"name": reporter, "desk": None, "email": f"reporter{i % 97}@{site}.example"}],
+        published_at=when, published_at_raw=f"입력 {when:%Y-%m-%d %H:%M}", body="\n\n".join([text, *more]),
+        images=[{"url": f"https://{site}.example/photos/{i}_1.jpg", "caption": rng.choice(WORDS)}], language="ko",
+        crawled_at=when, content_hash=digest, revision=1, cluster_id=article_id,
+        extractor={"title": "ndsoft", "published_at": "ndsoft", "authors": "byline", "body": "ndsoft"}))
+
+
+def make_chunk(bounds: tuple[int, int], items: bool = True) -> list[tuple[str, str, str, bytes, int, dict | None]]:
+    """Worker: the articles of ``range(*bounds)`` with their signatures (and their items)."""
     out = []
     for i in range(*bounds):
         article_id, url, digest, text = article(i)
-        out.append((article_id, url, digest, signature(text), EPOCH + i * 60))
+        published = EPOCH + i * 60
+        record = item(i, article_id, url, digest, text, published) if items else None
+        out.append((article_id, url, digest, signature(text), published, record))
     return out
 
 
@@ -124,6 +153,8 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=100_000, help="random lookups per kind")
     parser.add_argument("--near-queries", type=int, default=5_000)
     parser.add_argument("--keep", action="store_true", help="keep the database file")
+    parser.add_argument("--no-items", dest="items", action="store_false",
+                        help="do not keep the exported items (the state as before the store held the dataset)")
     args = parser.parse_args()
 
     if args.path.parent.exists():
@@ -140,7 +171,7 @@ def main() -> None:
         pending: deque = deque()
         todo = iter(chunks)
         for bounds in todo:  # a bounded window of chunks in flight keeps memory flat
-            pending.append(pool.apply_async(make_chunk, (bounds,)))
+            pending.append(pool.apply_async(make_chunk, (bounds, args.items)))
             if len(pending) < 4 * args.workers:
                 continue
             record_time += write(store, pending.popleft().get(), seen)
@@ -153,6 +184,13 @@ def main() -> None:
     store.checkpoint()
     size = db_size(args.path)
     print(f"on disk after checkpoint: {size / 1e6:.1f} MB ({size / args.n:.0f} bytes/article)")
+    if args.items:
+        sample_items = [make_chunk((i, i + 1))[0][5] for i in range(0, args.n, max(1, args.n // 500))]
+        raw = sum(len(json.dumps(x, ensure_ascii=False).encode("utf-8")) for x in sample_items) / len(sample_items)
+        packed = sum(len(pack_item(x)) for x in sample_items if x) / len(sample_items)
+        body_chars = sum(len(x["body"]) for x in sample_items if x) / len(sample_items)
+        print(f"items: {raw:.0f} bytes of JSON per item on average (body {body_chars:.0f} characters), "
+              f"{packed:.0f} bytes stored ({raw / packed:.1f}x smaller)")
     try:
         parts = store.conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
         print("  " + ", ".join(f"{name} {total / args.n:.0f}" for name, total in parts if total > 1e5)
@@ -190,12 +228,14 @@ def main() -> None:
         shutil.rmtree(args.path.parent) if args.path.parent.name == "newscrawl-bench" else os.remove(args.path)
 
 
-def write(store: SQLiteSeenStore, rows: list[tuple[str, str, str, bytes, int]], seen: datetime) -> float:
+def write(store: SQLiteSeenStore, rows: list[tuple[str, str, str, bytes, int, dict | None]], seen: datetime) -> float:
     t0 = time.perf_counter()
     with store.batch():
-        for article_id, url, digest, sig, published in rows:
+        for article_id, url, digest, sig, published, record in rows:
             store.record(article_id, url=url, content_hash=digest, signature=sig,
                          published_at=datetime.fromtimestamp(published, UTC), seen_at=seen)
+            if record is not None:
+                store.put_item(article_id, record, revision=1, stored_at=seen)
     return time.perf_counter() - t0
 
 

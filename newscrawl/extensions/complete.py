@@ -22,8 +22,9 @@ fetch:
 ``-O`` feeds accept only these items (:class:`newscrawl.output.feeds.StoredOnly`); appended feeds
 (``-o``, the default partitions) accept only new ones (:class:`~newscrawl.output.feeds.NewItemsOnly`).
 The items are emitted by one ``data:`` request scheduled at the first ``spider_idle``: nothing is
-downloaded. A crawl stopped before it goes idle (killed, a write error) leaves the ``-O`` file
-incomplete: the next run writes it whole again.
+downloaded. The ``-O`` file is written beside its target and renamed over it only then
+(:class:`newscrawl.output.storage.FileFeedStorage`): a crawl stopped before (killed, Ctrl-C, a
+write error) leaves the previous file as it was.
 
 Stats: ``newscrawl/store/from_store`` (articles written from the store),
 ``newscrawl/store/rejects_from_store``.
@@ -45,6 +46,7 @@ from scrapy.http import Response
 
 from newscrawl.items import StoredArticle, StoredReject
 from newscrawl.output.feeds import complete_file
+from newscrawl.output.storage import COMPLETE_STAT
 from newscrawl.pipelines import Rejected
 from newscrawl.state.shared import crawl_store
 from newscrawl.state.store import StoredItem
@@ -82,6 +84,8 @@ class CompleteFile:
         if not complete_file(crawler.settings):
             raise NotConfigured("no -O feed")
         ext = cls(crawler)
+        assert crawler.stats is not None
+        crawler.stats.set_value(COMPLETE_STAT, 0)  # -O files replace their targets only once this is 1
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
@@ -139,3 +143,4 @@ class CompleteFile:
         for stored in sorted(rejects, key=sort_key):
             stats.inc_value("newscrawl/store/rejects_from_store")
             yield StoredReject(stored.item)
+        stats.set_value(COMPLETE_STAT, 1)

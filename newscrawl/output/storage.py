@@ -13,6 +13,9 @@ crawl exited 0), so the files are opened here:
   any ``OSError`` calls :func:`write_failed` and re-raises; after its first error it refuses
   every further write, so nothing is appended behind a partly written record;
 * :func:`sync_files` fsyncs every registered file (the state commits only after it returned True);
+* an overwritten feed (``-O``) is written to ``.<name>.partial-<pid>`` beside its target and renamed
+  over it at the end, only when the crawl completed it (:data:`COMPLETE_STAT`): a killed, stopped or
+  failed crawl leaves the previous file as it was;
 * :func:`write_failed` logs one ERROR naming the file and the OS error, sets the stat
   ``newscrawl/write_errors`` and stops the crawl (``close_spider_async(reason="write_error")``);
   ``scrapy crawl`` then exits with :data:`EXIT_WRITE_ERROR` (74, ``EX_IOERR``).
@@ -41,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 #: Exit status of ``scrapy crawl`` when an output or state write failed (``EX_IOERR`` of sysexits.h).
 EXIT_WRITE_ERROR = 74
+#: Stat the complete-file extension sets: 0 while an ``-O`` file is incomplete, 1 once written whole.
+COMPLETE_STAT = "newscrawl/store/complete_file"
 #: The spider's close reason (``finish_reason`` stat) after a write error.
 CLOSE_REASON = "write_error"
 
@@ -184,10 +189,16 @@ class FileFeedStorage(ScrapyFileFeedStorage):
                      feed_options: dict[str, Any] | None = None) -> FileFeedStorage:
         return cls(uri, feed_options=feed_options, crawler=crawler)
 
+    #: An overwritten feed is written here and renamed over its target when the crawl completed it.
+    partial: Path | None = None
+
     def open(self, spider: Spider) -> IO[bytes]:
         failed_before = self.crawler is not None and write_failure(self.crawler) is not None
+        target = Path(self.path)
+        if self.write_mode == "wb":
+            self.partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
         try:
-            return open_durable(self.crawler, Path(self.path), self.write_mode == "wb", self.file_class)
+            return open_durable(self.crawler, self.partial or target, self.write_mode == "wb", self.file_class)
         except OSError:
             if not failed_before:
                 raise
@@ -198,4 +209,44 @@ class FileFeedStorage(ScrapyFileFeedStorage):
 
     def store(self, file: IO[bytes]) -> Deferred[None] | None:
         forget(self.crawler, file)
-        return super().store(file)
+        result = super().store(file)
+        if self.partial is not None:
+            self._replace(self.partial, Path(self.path))
+        return result
+
+    def _complete(self) -> bool:
+        """Whether the crawl wrote this overwritten feed whole: no write error, and the complete-file
+        extension (:mod:`newscrawl.extensions.complete`), when enabled, reached its end."""
+        if self.crawler is None:
+            return True
+        if write_failure(self.crawler) is not None:
+            return False
+        stats = self.crawler.stats
+        flag = stats.get_value(COMPLETE_STAT) if stats is not None else None
+        return flag is None or bool(flag)
+
+    def _replace(self, partial: Path, target: Path) -> None:
+        """``-O``: the new file replaces the old one only when complete (a killed or stopped crawl leaves
+        the previous file as it was, never an empty or half one)."""
+        if not partial.exists():
+            return
+        if not self._complete():
+            partial.unlink(missing_ok=True)
+            logger.warning("%s left as it was: the crawl stopped before it wrote the file whole "
+                           "(its articles are in the state; run the crawl again or `scrapy export`)", target)
+            return
+        try:
+            fd = os.open(partial, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(partial, target)
+            fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            write_failed(self.crawler, target, exc)

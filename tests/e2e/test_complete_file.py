@@ -25,7 +25,8 @@ def reset(demo: Demo) -> None:
         pass
 
 
-def crawl(demo: Demo, state: Path, *feeds: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def crawl(demo: Demo, state: Path, *feeds: str, extra: tuple[str, ...] = (),
+          ok: bool = True) -> subprocess.CompletedProcess[str]:
     """`scrapy crawl news21tongsin` with the given feed options (e.g. ``-O``, ``out.jsonl``)."""
     reset(demo)
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news21tongsin", "-a", f"base_url={demo.base_url}", *feeds,
@@ -34,7 +35,7 @@ def crawl(demo: Demo, state: Path, *feeds: str, extra: tuple[str, ...] = ()) -> 
            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", *extra]
     proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0 or not ok, proc.stderr[-3000:]
     return proc
 
 
@@ -136,3 +137,17 @@ def test_run_report_counts_items_from_the_store(demo: Demo, tmp_path: Path) -> N
     reports = sorted((tmp_path / "runs").glob("*.json"))
     counts = json.loads(reports[-1].read_text("utf-8"))["counts"]
     assert counts["exported"] == 0 and counts["from_store"] == len(read_jsonl(tmp_path / "a.jsonl"))
+
+
+def test_a_stopped_crawl_leaves_the_previous_complete_file(demo: Demo, tmp_path: Path) -> None:
+    """-O is written beside its target and renamed only when whole: a crawl stopped early changes nothing."""
+    state = tmp_path / "state.sqlite"
+    keep = tmp_path / "keep.jsonl"
+    crawl(demo, state, "-O", str(keep))
+    before = keep.read_bytes()
+    assert before
+    stopped = crawl(demo, tmp_path / "other.sqlite", "-O", str(keep), extra=("-s", "CLOSESPIDER_PAGECOUNT=3"),
+                    ok=False)
+    assert "left as it was: the crawl stopped before it wrote the file whole" in stopped.stderr
+    assert keep.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
