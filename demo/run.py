@@ -393,6 +393,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {p}", file=sys.stderr)
     else:
         print("near-duplicate clusters match the truth: one cluster per press release, none for other articles")
+    # The crawl dashboard of every demo run so far (each outlet's run reports are beside its feeds).
+    report = [sys.executable, "-m", "scrapy", "report", "-O", str(out / "report.html"),
+              *(arg for run in runs for arg in ("--runs", str(run.out / "runs"))), "--uri", f"sqlite:///{state}"]
+    dashboard = subprocess.run(report, cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=300)
+    if dashboard.returncode == 0:
+        print(f"  {out / 'report.html'}: the crawl dashboard (open it in a browser; `scrapy report`)")
+    else:
+        problems.append("scrapy report failed: " + (dashboard.stderr.strip().splitlines() or ["?"])[-1])
+        print(f"scrapy report failed (exit {dashboard.returncode}): {dashboard.stderr[-500:]}", file=sys.stderr)
     print(f"state: {state} (run `make demo` again: the same dataset, known articles from the state without "
           "fetching them; `make demo-reset` forgets)")
     return 1 if problems else 0

@@ -52,6 +52,8 @@ def test_two_demo_runs_with_one_state(tmp_path: Path) -> None:
     # Rejects of the first run were written as they happened, the second run's from the state: same lines.
     assert sorted((tmp_path / "rejects.jsonl").read_text("utf-8").splitlines()) == rejects_before
     assert second.stdout.count("written from the state without fetching them again; 0 new") == 3
+    page = (tmp_path / "report.html").read_text("utf-8")  # the dashboard of both runs
+    assert page.count("<svg") >= 6 and "news21tongsin" in page and "hanbitilbo" in page
     for outlet in OUTLETS.values():
         log = (tmp_path / outlet.slug / "crawl.log").read_text("utf-8")
         assert "exported=0" in log and "from_store=76" in log
