@@ -282,6 +282,10 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
         logger.error("%s %s failed (%s); going on with the others", kind[:-1], request.url if request else "?", reason)
 
     def parse_article(self, response: Response) -> Iterator[Article]:
+        """One article page, with the extractor of the outlet its URL resolves to.
+
+        @fixtures article not_article
+        """
         # Resolved on the final URL: a feed's tracking redirect lands on the outlet whose extractor applies.
         item = article_from_response(response, resolve(response.url), self.crawler.stats, self.since)
         if item is not None:

@@ -240,6 +240,10 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
                                  cb_kwargs={"section": code, "page": 1})
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        """The home page -> a list request per section of its menu.
+
+        @fixtures home
+        """
         if not isinstance(response, TextResponse):
             logger.error("home page %s is not HTML; pass -a sections=CODE,... instead", response.url)
             return
@@ -276,6 +280,11 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
 
     def parse_list(self, response: Response, section: str | None = None,
                    page: int | None = None) -> Iterator[scrapy.Request | Article]:
+        """One page of a section list -> article requests (or, for ``-O``, known articles from
+        the store) and the next page (module docstring).
+
+        @fixtures list
+        """
         if section is None or page is None:  # scrapy parse -c parse_list: both from the URL
             listed = self.family.list_page(response.url) if self.family.list_page is not None else None
             if listed is None:
@@ -390,6 +399,10 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         return run >= self.max_unproductive_pages
 
     def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article]:
+        """One article page -> its item (none for a page that is not an article).
+
+        @fixtures article not_article
+        """
         item = article_from_response(response, self.site, self.crawler.stats, self.since, self.until)
         if item is not None:
             yield item
