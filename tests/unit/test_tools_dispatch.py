@@ -149,3 +149,32 @@ def test_fixture_middleware_serves_the_saved_page_and_refuses_anything_else(tmp_
     assert response.url == "https://x.example/a" and response.text.endswith("안녕</body></html>")
     with pytest.raises(IgnoreRequest, match="offline"):
         middleware.process_request(Request("https://x.example/robots.txt"))
+
+
+def test_each_fixture_check_records_pass_fail_error_and_never_reached(loader: SpiderLoader,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from unittest import TestResult
+
+    from newscrawl.contracts import FixtureContractsManager, FixturesContract
+    from newscrawl.spiders import base
+
+    case = get_case("dada/article")
+    spider = news_spider(loader, "news21tongsin", base_url=case.outlet().base_url)
+    manager = FixtureContractsManager([FixturesContract])
+    results = TestResult()
+    closed: list[Any] = []  # the spider_closed handler, called below instead of closing a crawl
+    monkeypatch.setattr(spider.crawler.signals, "connect", lambda receiver, signal, **kw: closed.append(receiver))
+    ok, failing, raising, _lost = manager.fixture_requests(
+        spider, [("parse_article", case), ("parse_article", get_case("dada/deleted")),
+                 ("parse_article", case), ("parse_list", get_case("dada/list"))], results)
+    assert ok.url == case.url and ok.meta["newscrawl_fixture"]["page"] == str(case.page)
+    ok.callback(case.response())
+    failing.callback(case.response(get_case("dada/deleted").url))  # an article where nothing is expected
+    monkeypatch.setattr(base, "article_from_response", lambda *a, **k: 1 / 0)
+    raising.callback(case.response())
+    closed[0](spider)
+    assert results.testsRun == 4
+    assert [str(t) for t, _ in results.failures] == ["[news21tongsin] parse_article fixture dada/deleted"]
+    assert [str(t) for t, _ in results.errors] == ["[news21tongsin] parse_article fixture dada/article",
+                                                   "[news21tongsin] parse_list fixture dada/list"]
+    assert "ZeroDivisionError" in results.errors[0][1] and "never reached the callback" in results.errors[1][1]
