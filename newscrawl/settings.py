@@ -72,7 +72,11 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.BoundedHttpCompressionMiddleware": 590,
 }
 
+# scrapy check: the @fixtures contract (newscrawl/contracts.py) runs callbacks on the saved page fixtures.
+SPIDER_CONTRACTS = {"newscrawl.contracts.FixturesContract": 10}
+
 # --- newscrawl options (see README "Settings") -------------------------------------------
+NEWSCRAWL_CHECK_FIXTURES = "tests/pages/fixtures"  # scrapy check's page fixtures; relative to the project directory
 NEWSCRAWL_MAX_PAGES = 0  # list pages per section, 0 = no limit
 NEWSCRAWL_MAX_UNPRODUCTIVE_PAGES = 3  # a section stops after this many list pages in a row with no new link; 0 = off
 NEWSCRAWL_MAX_ARTICLES = 0  # article pages the `articles` spider requests, 0 = no limit

@@ -14,13 +14,15 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-#: What the command turns off: default feeds, run report, rejects file, state file and its lock.
+#: What the command turns off: default feeds, run report, rejects file, state file and its lock; and
+#: the end-of-crawl health checks (a page or two is no crawl: a 404 is not "HTTP error rate 0.50").
 NO_FILES: dict[str, Any] = {
     "NEWSCRAWL_FEEDS_ENABLED": False,
     "NEWSCRAWL_REPORT_URI": "",
     "NEWSCRAWL_REJECTS_URI": "",
     "NEWSCRAWL_STATE_URI": "memory://",
     "NEWSCRAWL_LOCK_ENABLED": False,
+    "NEWSCRAWL_HEALTH_ENABLED": False,
 }
 _CMDLINE = 40
 

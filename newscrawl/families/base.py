@@ -8,6 +8,7 @@ and which page classes read its article and list pages. Each family module ends 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -33,10 +34,21 @@ class Family:
     home_url: Callable[[str], str] | None = None
     #: ``list_url(base_url, section_code, page)``: one page of a section list.
     list_url: Callable[[str, str, int], str] | None = None
+    #: ``list_page(url)``: the ``(section_code, page)`` a URL of this CMS lists, or None when it is
+    #: not a section list (the inverse of :attr:`list_url`; ``scrapy parse`` dispatches on it).
+    list_page: Callable[[str], tuple[str, int] | None] | None = None
 
     def matches_url(self, url: str) -> bool:
         """Whether ``url`` looks like an article of this CMS."""
         return self.article_key(url) is not None
+
+    def is_home(self, url: str) -> bool:
+        """Whether ``url`` is the home page (the section menu): the path of :attr:`home_url`, no query."""
+        if self.home_url is None:
+            return False
+        parts = urlsplit(url)
+        home = urlsplit(self.home_url(f"{parts.scheme}://{parts.netloc}"))
+        return not parts.query and (parts.path or "/") == (home.path or "/")
 
     @property
     def crawlable(self) -> bool:

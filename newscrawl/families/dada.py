@@ -27,13 +27,22 @@ from newscrawl.parsing.urls import canonical_url, query_param
 NAME = "dada"
 ARTICLE_KEY = "idx"
 ARTICLE_PATHS = ("/news/view.php", "/m/view.php")
+LIST_PATH = "/news/list.php"
 #: Menu codes of real sections ('m48qmuj', 'm101sc2a'); other list.php links (best-of lists) are not sections.
 MCODE_RE = re.compile(r"^m\d{2,3}[0-9a-z]{4}$")
 
 
 def list_url(base_url: str, section: str, page: int = 1) -> str:
     query = {"mcode": section} if page <= 1 else {"mcode": section, "page": page}
-    return f"{base_url.rstrip('/')}/news/list.php?{urlencode(query)}"
+    return f"{base_url.rstrip('/')}{LIST_PATH}?{urlencode(query)}"
+
+
+def list_page(url: str) -> tuple[str, int] | None:
+    """``(mcode, page)`` of a section list URL, or None."""
+    code = query_param(url, "mcode")
+    if not urlsplit(url).path.endswith(LIST_PATH) or not code:
+        return None
+    return code, max(1, int(numeric_key(query_param(url, "page")) or 1))
 
 
 def home_url(base_url: str) -> str:
@@ -152,4 +161,4 @@ class DadaSectionPage(SectionPage):
 
 
 FAMILY = Family(name=NAME, article_page=DadaArticlePage, article_key=article_key, key_param=ARTICLE_KEY,
-                section_page=DadaSectionPage, home_url=home_url, list_url=list_url)
+                section_page=DadaSectionPage, home_url=home_url, list_url=list_url, list_page=list_page)

@@ -77,6 +77,14 @@ def list_url(base_url: str, section: str, page: int = 1) -> str:
     return f"{base_url.rstrip('/')}{LIST_PATH}?{urlencode(query)}"
 
 
+def list_page(url: str) -> tuple[str, int] | None:
+    """``(section code, page)`` of a section list URL (the sub-section when both are given), or None."""
+    code = query_param(url, "sc_sub_section_code") or query_param(url, "sc_section_code")
+    if not urlsplit(url).path.endswith(LIST_PATH) or not code:
+        return None
+    return code, max(1, int(numeric_key(query_param(url, "page")) or 1))
+
+
 def home_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/"
 
@@ -272,4 +280,4 @@ class NdsoftSectionPage(SectionPage):
 
 
 FAMILY = Family(name=NAME, article_page=NdsoftArticlePage, article_key=article_key, key_param=ARTICLE_KEY,
-                section_page=NdsoftSectionPage, home_url=home_url, list_url=list_url)
+                section_page=NdsoftSectionPage, home_url=home_url, list_url=list_url, list_page=list_page)

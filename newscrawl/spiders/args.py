@@ -271,10 +271,12 @@ class ArticlesArgs(SpiderArgs):
 
     @model_validator(mode="before")
     @classmethod
-    def _one_input(cls, data: Any) -> Any:
+    def _one_input(cls, data: Any, info: ValidationInfo) -> Any:
         # Before the fields: "got urls and feed" says more than "urls='x.txt': no such file".
         given = [mode for mode in MODES if isinstance(data, Mapping) and data.get(mode)]
-        if len(given) != 1:
+        # scrapy parse and scrapy check bring their own requests: the input is optional there.
+        optional = isinstance(info.context, Mapping) and bool(info.context.get("requests_given"))
+        if len(given) > 1 or not (given or optional):
             found = f"got {' and '.join(given)}" if given else "got none"
             raise ValueError("the articles spider needs exactly one of -a urls=FILE, -a feed=URL[,URL...] "
                              f"or -a sitemap=URL[,URL...] ({found})")
@@ -301,11 +303,13 @@ def settings_of(model: type[SpiderArgs]) -> dict[str, str]:
 
 
 def parse_arguments(model: type[ArgsT], spider: str, kwargs: Mapping[str, Any],
-                    settings: BaseSettings) -> tuple[ArgsT, dict[str, Any]]:
+                    settings: BaseSettings, requests_given: bool = False) -> tuple[ArgsT, dict[str, Any]]:
     """``-a`` arguments (and the settings they override) -> the spider's model, and the
     :data:`PASSTHROUGH` arguments for ``scrapy.Spider``; or :class:`SpiderArgumentError`.
 
-    An argument given as None counts as not given (its setting applies).
+    An argument given as None counts as not given (its setting applies). ``requests_given``:
+    the spider's ``start`` is not used (``scrapy parse``/``scrapy check`` give the requests), so
+    arguments only ``start`` needs may be left out.
     """
     passthrough = {k: v for k, v in kwargs.items() if k in PASSTHROUGH}
     data = {k: v for k, v in kwargs.items() if k not in PASSTHROUGH and v is not None}
@@ -320,7 +324,8 @@ def parse_arguments(model: type[ArgsT], spider: str, kwargs: Mapping[str, Any],
             data[field] = settings[setting]
             labels[field] = setting
     try:
-        return model.model_validate(data, context={"labels": labels, "spider": spider}), passthrough
+        return model.model_validate(data, context={"labels": labels, "spider": spider,
+                                                   "requests_given": requests_given}), passthrough
     except ValidationError as exc:
         raise SpiderArgumentError(_one_line(exc, labels)) from None
 
@@ -351,5 +356,6 @@ class TypedArgsSpider(Generic[ArgsT]):
     args: ArgsT
 
     @classmethod
-    def parse_arguments(cls, kwargs: Mapping[str, Any], settings: BaseSettings) -> tuple[ArgsT, dict[str, Any]]:
-        return parse_arguments(cls.args_model, cls.name, kwargs, settings)
+    def parse_arguments(cls, kwargs: Mapping[str, Any], settings: BaseSettings,
+                        requests_given: bool = False) -> tuple[ArgsT, dict[str, Any]]:
+        return parse_arguments(cls.args_model, cls.name, kwargs, settings, requests_given)

@@ -36,7 +36,7 @@ and ``newscrawl/pages/...`` as for every spider.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
@@ -97,7 +97,9 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        arguments, passthrough = cls.parse_arguments(kwargs, crawler.settings)
+        # scrapy parse and scrapy check replace start() with their own requests: no input needed then.
+        requests_given = cls.start is not OWN_START
+        arguments, passthrough = cls.parse_arguments(kwargs, crawler.settings, requests_given)
         spider = super().from_crawler(crawler, *args, arguments=arguments, **passthrough)
         spider._max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         return spider
@@ -183,6 +185,37 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
         return bool(self.max_articles) and self.requested >= self.max_articles
 
     # -- callbacks ----------------------------------------------------------------------
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Any URL, by what it is (what ``scrapy parse URL`` calls without ``-c``): robots.txt or a
+        sitemap -> :meth:`parse_sitemap`, an RSS/Atom feed -> :meth:`parse_feed`, an article of a known
+        family or any HTML page -> :meth:`parse_article`; anything else is one ERROR line."""
+        callback = self.callback_for(response)
+        if callback is None:
+            self.crawler.stats.inc_value("newscrawl/parse/unknown_url")
+            logger.error("%s is not a feed, sitemap, robots.txt or HTML page (%s); use -c parse_feed, "
+                         "-c parse_sitemap or -c parse_article to choose", response.url,
+                         (response.headers.get("Content-Type") or b"no Content-Type").decode("latin-1"))
+            return
+        yield from callback(response)
+
+    def callback_for(self, response: Response) -> Callable[[Response], Iterable[Any]] | None:
+        """The callback for ``response``: by its URL, then by its content; None when none applies."""
+        if urlsplit(response.url).path == "/robots.txt":
+            return self.parse_sitemap
+        if family_of(resolve(response.url)).matches_url(response.url):
+            return self.parse_article
+        try:
+            SitemapPage(response, self._max_size)
+            return self.parse_sitemap
+        except NotASitemap:
+            pass
+        try:
+            FeedPage(response, self._max_size)
+            return self.parse_feed
+        except NotAFeed:
+            pass
+        return self.parse_article if isinstance(response, HtmlResponse) else None
+
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         stats.inc_value("newscrawl/feeds/fetched")
@@ -249,7 +282,15 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
         logger.error("%s %s failed (%s); going on with the others", kind[:-1], request.url if request else "?", reason)
 
     def parse_article(self, response: Response) -> Iterator[Article]:
+        """One article page, with the extractor of the outlet its URL resolves to.
+
+        @fixtures article not_article
+        """
         # Resolved on the final URL: a feed's tracking redirect lands on the outlet whose extractor applies.
         item = article_from_response(response, resolve(response.url), self.crawler.stats, self.since)
         if item is not None:
             yield item
+
+
+#: The spider's own start(): ``scrapy parse`` and ``scrapy check`` replace it on the class.
+OWN_START = ArticlesSpider.start

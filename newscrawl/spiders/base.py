@@ -41,7 +41,7 @@ Stats: ``newscrawl/sections``, ``newscrawl/lists/...`` (``stopped_known``, ``sto
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
@@ -240,6 +240,10 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
                                  cb_kwargs={"section": code, "page": 1})
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        """The home page -> a list request per section of its menu.
+
+        @fixtures home
+        """
         if not isinstance(response, TextResponse):
             logger.error("home page %s is not HTML; pass -a sections=CODE,... instead", response.url)
             return
@@ -251,7 +255,44 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         logger.info("discovered %d sections: %s", len(found), ", ".join(f"{s.code}({s.name})" for s in found))
         yield from self._section_requests([s.code for s in found])
 
-    def parse_list(self, response: Response, section: str, page: int) -> Iterator[scrapy.Request | Article]:
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Any page of the outlet, dispatched by its URL through the family (what ``scrapy parse URL``
+        calls without ``-c``): an article -> :meth:`parse_article`, a section list -> :meth:`parse_list`
+        (section and page from the URL), the home page -> :meth:`parse_home`; else one ERROR line."""
+        callback = self.callback_for(response.url)
+        if callback is None:
+            self.crawler.stats.inc_value("newscrawl/parse/unknown_url")
+            logger.error("%s is not an article, section list or home page URL of the %s family (spider %s); "
+                         "use -c parse_article, -c parse_list or -c parse_home to choose", response.url,
+                         self.family.name, self.name)
+            return
+        yield from callback(response)
+
+    def callback_for(self, url: str) -> Callable[[Response], Iterable[Any]] | None:
+        """The callback for a page at ``url``, by the family's URL patterns; None when none applies."""
+        if self.family.matches_url(url):
+            return self.parse_article
+        if self.family.list_page is not None and self.family.list_page(url) is not None:
+            return self.parse_list
+        if self.family.is_home(url):
+            return self.parse_home
+        return None
+
+    def parse_list(self, response: Response, section: str | None = None,
+                   page: int | None = None) -> Iterator[scrapy.Request | Article]:
+        """One page of a section list -> article requests (or, for ``-O``, known articles from
+        the store) and the next page (module docstring).
+
+        @fixtures list
+        """
+        if section is None or page is None:  # scrapy parse -c parse_list: both from the URL
+            listed = self.family.list_page(response.url) if self.family.list_page is not None else None
+            if listed is None:
+                self.crawler.stats.inc_value("newscrawl/parse/unknown_url")
+                logger.error("%s is not a section list URL of the %s family; pass --cbkwargs "
+                             "'{\"section\": CODE, \"page\": N}'", response.url, self.family.name)
+                return
+            section, page = section or listed[0], page or listed[1]
         stats = self.crawler.stats
         stats.inc_value("newscrawl/lists/pages")
         if not isinstance(response, TextResponse):
@@ -358,6 +399,10 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         return run >= self.max_unproductive_pages
 
     def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article]:
+        """One article page -> its item (none for a page that is not an article).
+
+        @fixtures article not_article
+        """
         item = article_from_response(response, self.site, self.crawler.stats, self.since, self.until)
         if item is not None:
             yield item

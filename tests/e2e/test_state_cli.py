@@ -17,6 +17,7 @@ import pytest
 from demo.run import PROJECT_ROOT
 from newscrawl.state.store import EXIT_BAD_STATE
 from tests.e2e.conftest import Demo
+from tests.pages.cases import FIXTURES
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
@@ -142,18 +143,40 @@ def test_shell_parse_check_list_write_no_files(demo: Demo, tmp_path: Path) -> No
     before = sorted(str(p.relative_to(proj)) for p in proj.rglob("*"))
     runs = {
         "list": scrapy("list", cwd=proj),
-        "parse": scrapy("parse", "--spider", "news21tongsin", "-a", f"base_url={demo.base_url}",
+        "parse": scrapy("parse", "--spider", "news21tongsin", "-a", f"base_url={demo.base_url}", *FAST,
                         "-c", "parse_list", "--cbkwargs", '{"section": "m102ec7b", "page": 1}', url, cwd=proj),
         "shell": scrapy("shell", url, "-c", "response.status", cwd=proj),
-        "check": scrapy("check", "news21tongsin", cwd=proj),
+        "check": scrapy("check", "news21tongsin", "-s", f"NEWSCRAWL_CHECK_FIXTURES={FIXTURES}", cwd=proj),
     }
     for name, proc in runs.items():
         assert proc.returncode == 0, (name, proc.stderr[-2000:])
     assert "view.php" in runs["parse"].stdout  # parse really ran the callback
     assert runs["shell"].stdout.strip().endswith("200")
+    assert "Ran 10 contracts" in runs["check"].stderr and runs["check"].stderr.rstrip().endswith("OK")
     assert sorted(str(p.relative_to(proj)) for p in proj.rglob("*")) == before
     # The same project does get files from a crawl: the check above can fail.
     crawled = scrapy("crawl", "news21tongsin", "-a", f"base_url={demo.base_url}", "-a", "sections=m102ec7b",
                      "-a", "max_pages=1", *FAST, cwd=proj)
     assert crawled.returncode == 0, crawled.stderr[-2000:]
     assert (proj / ".newscrawl" / "state.sqlite").exists() and (proj / "output").is_dir()
+
+
+def test_parse_by_url_and_through_the_pipelines_writes_no_files(demo: Demo, tmp_path: Path) -> None:
+    """scrapy parse without -c (list and article URLs, outlet and articles spiders), items handed to
+    validate and dedupe (--pipelines): no output/, no .newscrawl/ state or lock, nothing else."""
+    proj = project_copy(tmp_path)
+    before = sorted(str(p.relative_to(proj)) for p in proj.rglob("*"))
+    article = f"{demo.base_url}/news/view.php?idx=1001&mcode=m102ec7b"
+    outlet = ["--spider", "news21tongsin", "-a", f"base_url={demo.base_url}", *FAST]
+    runs = {
+        "list": scrapy("parse", *outlet, f"{demo.base_url}/news/list.php?mcode=m102ec7b", cwd=proj),
+        "article": scrapy("parse", *outlet, "--pipelines", article, cwd=proj),
+        "articles": scrapy("parse", "--spider", "articles", "--pipelines", *FAST, article, cwd=proj),
+    }
+    for name, proc in runs.items():
+        assert proc.returncode == 0, (name, proc.stderr[-2000:])
+    assert "view.php?idx=" in runs["list"].stdout
+    assert "'article_id': 'news21tongsin:1001'" in runs["article"].stdout
+    assert ":1001'" in runs["articles"].stdout
+    assert not (proj / "output").exists() and not (proj / ".newscrawl").exists()
+    assert sorted(str(p.relative_to(proj)) for p in proj.rglob("*")) == before

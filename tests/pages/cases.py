@@ -1,194 +1,43 @@
-"""Page fixture cases: one folder per saved page, read exactly the way a crawl reads it.
+"""Page fixture cases: one folder per saved page under ``tests/pages/fixtures/<family>/<case>/``.
 
-Layout: ``tests/pages/fixtures/<family>/<case>/`` holds
-
-* ``page.html`` — the page bytes, as a server would send them (pages written by us in the
-  CMS's markup, never copied from a real site or ``../shared/corpus``);
-* ``meta.json`` — ``url`` (where it was fetched from), ``why`` (one line: what the case
-  covers), and only when the case needs them: ``headers`` (HTTP headers, e.g. a
-  ``Content-Type`` with a charset), ``outlet`` (catalog slug, when the URL alone would
-  resolve elsewhere), ``base_url`` (the outlet served from another address), ``kind``;
-* ``expected.json`` — what :func:`snapshot` gives, written by ``scripts/update_fixtures.py``.
-
-Kinds, each snapshotting what a crawl reads from that kind of page: ``article`` (default;
-the exported item without ``crawled_at``), ``list`` (a section list page: its entries and
-next page), ``home`` (the page whose menu gives the sections), ``not_article`` (a page the
-family must refuse, e.g. a deleted article; no ``expected.json``).
-
-The outlet is resolved from the URL as a crawl resolves it (catalog outlet by domain, else
-a family by URL pattern, else generic), over the project catalog plus ``fixtures/catalog.toml``:
-outlets invented for fixtures, so the saved pages need not pretend to be a real paper.
-The runner (``test_fixtures.py``) and the updater share this module, so what is checked is
-by construction what is written.
+The format (``page.html``, ``meta.json``, ``expected.json``; the kinds ``article``, ``list``,
+``home``, ``not_article``; invented outlets in ``fixtures/catalog.toml``) is defined in
+:mod:`newscrawl.fixtures`, because ``scrapy check`` runs the spiders' callbacks on the same
+folders. This module binds it to this folder for the runner (``test_fixtures.py``), the
+updater (``scripts/update_fixtures.py``) and the tests that read one case by id.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import attrs
-from scrapy.http import HtmlResponse
+from newscrawl import fixtures
+from newscrawl.catalog import Outlet
+from newscrawl.fixtures import CASE_FILES, KINDS, META_KEYS, CaseError, PageCase, crawl_response, render
 
-from newscrawl.catalog import Outlet, load_catalog
-from newscrawl.extract import extract
-from newscrawl.families import FAMILIES, check_catalog, get_family, resolve
-from newscrawl.output.exporters import export_dict, to_json_value
-from newscrawl.parsing.charset import repair_encoding
+__all__ = ["CASE_FILES", "FIXTURES", "FIXTURE_CATALOG", "KINDS", "META_KEYS", "CaseError", "PageCase",
+           "crawl_response", "fixture_catalog", "get_case", "load_cases", "render", "resolve_outlet"]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_CATALOG = FIXTURES / "catalog.toml"
-KINDS = ("article", "list", "home", "not_article")
-#: meta.json keys, in the order the files write them.
-META_KEYS = ("url", "headers", "outlet", "base_url", "kind", "why")
-CASE_FILES = frozenset({"page.html", "meta.json", "expected.json"})
 
 
-class CaseError(ValueError):
-    """A fixture folder is malformed: raised with the case and what is wrong."""
-
-
-@cache
 def fixture_catalog() -> dict[str, Outlet]:
     """The project catalog plus the fixtures' invented outlets (a slug in both is an error)."""
-    catalog = load_catalog()
-    invented = load_catalog(FIXTURE_CATALOG)
-    clash = sorted(set(catalog) & set(invented))
-    if clash:
-        raise CaseError(f"{FIXTURE_CATALOG}: slugs also in the project catalog: {', '.join(clash)}")
-    return check_catalog({**catalog, **invented})
-
-
-def crawl_response(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> HtmlResponse:
-    """The response a crawl hands to the page objects: Scrapy's decoding (header, BOM, meta),
-    then the charset repair of ``CharsetRepairMiddleware`` (as ``scrapy extract`` does)."""
-    response = HtmlResponse(url=url, body=body, headers=dict(headers or {}))
-    repaired, _how = repair_encoding(response)
-    assert isinstance(repaired, HtmlResponse)
-    return repaired
+    return fixtures.fixture_catalog(FIXTURES)
 
 
 def resolve_outlet(url: str, slug: str | None = None, base_url: str | None = None) -> Outlet:
     """The outlet a crawl of ``url`` uses: ``slug``'s outlet if given, else resolved from the URL;
     served from ``base_url`` when given (``Outlet.with_base_url``, as the demo crawls do)."""
-    catalog = fixture_catalog()
-    if slug is not None:
-        if slug not in catalog:
-            raise CaseError(f"unknown outlet {slug!r}; known: {', '.join(sorted(catalog))}")
-        outlet = catalog[slug]
-    else:
-        outlet = resolve(url, catalog)
-    return outlet.with_base_url(base_url) if base_url else outlet
-
-
-def render(data: Any) -> str:
-    """expected.json text: the format of the original fixtures (indent 2, UTF-8 as is, newline)."""
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-@attrs.frozen
-class PageCase:
-    """One fixture folder."""
-
-    family: str
-    name: str
-    path: Path
-    meta: Mapping[str, Any]
-
-    @property
-    def id(self) -> str:
-        return f"{self.family}/{self.name}"
-
-    @property
-    def url(self) -> str:
-        return str(self.meta["url"])
-
-    @property
-    def kind(self) -> str:
-        return str(self.meta.get("kind", "article"))
-
-    @property
-    def why(self) -> str:
-        return str(self.meta["why"])
-
-    @property
-    def page(self) -> Path:
-        return self.path / "page.html"
-
-    @property
-    def expected_path(self) -> Path:
-        return self.path / "expected.json"
-
-    @property
-    def has_expected(self) -> bool:
-        """Whether this kind of case keeps an ``expected.json``."""
-        return self.kind != "not_article"
-
-    def response(self, url: str | None = None) -> HtmlResponse:
-        """The saved page as fetched from ``url`` (default: the case's own URL)."""
-        return crawl_response(self.page.read_bytes(), url or self.url, self.meta.get("headers"))
-
-    def outlet(self, url: str | None = None) -> Outlet:
-        return resolve_outlet(url or self.url, self.meta.get("outlet"), self.meta.get("base_url"))
-
-    def snapshot(self) -> dict[str, Any]:
-        """What ``expected.json`` holds for this case, from the current code.
-
-        Raises :class:`~newscrawl.pages.article.NotAnArticle` for an article page the family
-        refuses, and :class:`CaseError` for a kind without a snapshot.
-        """
-        response, outlet = self.response(), self.outlet()
-        if self.kind == "article":
-            record = export_dict(extract(response, outlet))
-            record.pop("crawled_at")
-            return record
-        if self.kind in ("list", "home"):
-            section_page = get_family(outlet.family).section_page
-            if section_page is None:
-                raise CaseError(f"{self.id}: family {outlet.family!r} has no list pages")
-            page = section_page(response, outlet)
-            if self.kind == "home":
-                return {"sections": [attrs.asdict(s) for s in page.sections()]}
-            return {"entries": [to_json_value(attrs.asdict(e)) for e in page.entries()],
-                    "next_page_url": page.next_page_url()}
-        raise CaseError(f"{self.id}: a {self.kind!r} case has no expected.json")
-
-
-def _read_case(family: str, path: Path) -> PageCase:
-    where = f"{path.relative_to(FIXTURES)}"
-    if not (path / "page.html").is_file() or not (path / "meta.json").is_file():
-        raise CaseError(f"{where}: a case needs page.html and meta.json")
-    try:
-        meta = json.loads((path / "meta.json").read_text("utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CaseError(f"{where}/meta.json: not JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise CaseError(f"{where}/meta.json: expected an object")
-    unknown = sorted(set(meta) - set(META_KEYS))
-    if unknown:
-        raise CaseError(f"{where}/meta.json: unknown keys {unknown}; known: {', '.join(META_KEYS)}")
-    for key in ("url", "why"):
-        if not isinstance(meta.get(key), str) or not meta[key].strip():
-            raise CaseError(f"{where}/meta.json: {key!r} must be a non-empty string")
-    if "\n" in meta["why"]:
-        raise CaseError(f"{where}/meta.json: 'why' must be one line")
-    if meta.get("kind", "article") not in KINDS:
-        raise CaseError(f"{where}/meta.json: kind {meta['kind']!r} is not one of {', '.join(KINDS)}")
-    return PageCase(family=family, name=path.name, path=path, meta=meta)
+    return fixtures.resolve_outlet(url, fixture_catalog(), slug, base_url)
 
 
 @cache
 def load_cases() -> tuple[PageCase, ...]:
     """Every case, sorted by id; a folder under ``fixtures/`` that is not a known family is an error."""
-    cases: list[PageCase] = []
-    for family_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
-        if family_dir.name not in FAMILIES:
-            raise CaseError(f"{family_dir}: not a family; known: {', '.join(FAMILIES)}")
-        cases.extend(_read_case(family_dir.name, p) for p in sorted(family_dir.iterdir()) if p.is_dir())
-    return tuple(cases)
+    return fixtures.load_cases(FIXTURES)
 
 
 def get_case(case_id: str) -> PageCase:
