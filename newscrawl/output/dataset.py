@@ -152,10 +152,8 @@ class CsvWriter:
         self.rows += 1
 
     def close(self) -> None:
-        if not self.rows and self.exporter.include_headers_line:
-            # The exporter writes its header with the first row: an empty selection would be a 0-byte
-            # file that pandas.read_csv cannot open.
-            self.exporter.csv_writer.writerow(self.fields)
+        # The header was written by start_exporting (CsvArticleExporter), so an empty selection is still
+        # a file pandas.read_csv can open.
         self.exporter.finish_exporting()
 
     def abort(self) -> None:

@@ -62,3 +62,21 @@ def test_excel_safe() -> None:
     assert excel_safe("+82-10") == "'+82-10"
     assert excel_safe("@user") == "'@user"
     assert excel_safe("한빛시") == "한빛시"
+
+
+def test_a_csv_without_rows_still_has_its_header() -> None:
+    """A crawl that exports nothing leaves a CSV pandas can read (columns, no rows), not a 0-byte file."""
+    import io
+
+    import pandas as pd
+
+    from newscrawl.items import article_field_names
+    from newscrawl.output.exporters import CsvArticleExporter
+
+    buffer = io.BytesIO()
+    exporter = CsvArticleExporter(buffer)
+    exporter.start_exporting()
+    exporter.finish_exporting()
+    buffer.seek(0)
+    table = pd.read_csv(buffer)
+    assert list(table.columns) == article_field_names() and len(table) == 0
