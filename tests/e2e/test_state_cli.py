@@ -94,6 +94,14 @@ def test_untrusted_state_stops_the_crawl_and_rebuild_fixes_it(demo: Demo, first_
     rebuilt = scrapy("state", "rebuild", "--from", str(out), "--uri", f"sqlite:///{state}")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert scrapy("state", "check", "--uri", f"sqlite:///{state}").returncode == 0
+    # The rebuilt state holds the dataset again: scrapy export gives the partitions' articles.
+    feed = [json.loads(line) for p in sorted((out / "news21tongsin").glob("*.jsonl"))
+            if not p.name.endswith(".rejects.jsonl") for line in p.read_text("utf-8").splitlines() if line]
+    dump = scrapy("export", "-O", str(tmp_path / "all.jsonl"), "--uri", f"sqlite:///{state}")
+    assert dump.returncode == 0, dump.stderr
+    back = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text("utf-8").splitlines()]
+    assert feed and sorted(r["article_id"] for r in back) == sorted(r["article_id"] for r in feed)
+    assert {r["article_id"]: r for r in back} == {r["article_id"]: r for r in feed}
     if how != "lost":
         assert len(list(out.glob("state.sqlite.corrupt-*"))) == 1
     again = crawl(demo, out)
