@@ -49,7 +49,8 @@ from typing import IO, Any, BinaryIO
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.output.dataset import FORMATS, Counts, WriterOptions, atomic_file, format_of, write_dataset
+from newscrawl.files import atomic_file
+from newscrawl.output.dataset import FORMATS, Counts, WriterOptions, format_of, write_dataset
 from newscrawl.output.storage import EXIT_WRITE_ERROR, describe
 from newscrawl.spiders.args import parse_since, parse_until
 from newscrawl.state.store import (

@@ -20,10 +20,8 @@ never sees half a page. See :mod:`newscrawl.dashboard` for what the page shows.
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,25 +31,10 @@ from scrapy.exceptions import UsageError
 from newscrawl import __version__
 from newscrawl.config import project_path
 from newscrawl.dashboard.data import Dashboard, StoreSummary, read_runs, summarise_store, window_start
+from newscrawl.files import write_atomically
 from newscrawl.output.feeds import output_dir
 from newscrawl.spiders.args import parse_since
 from newscrawl.state.store import SCHEMA_VERSION, StateError, open_store, state_location
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """``text`` into ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def schema_version(path: Path) -> int | None:

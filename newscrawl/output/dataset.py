@@ -25,10 +25,8 @@ leaves the previous file as it was (and never half a file).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -332,49 +330,3 @@ def write_dataset(stored: Iterable[Stored], file: BinaryIO, fmt: str, *, include
     return Counts(articles, revisions, rejects)
 
 
-# -- the target file --------------------------------------------------------------------------------
-def _new_file_mode(target: Path) -> int:
-    """The replaced file's permissions, or a new file's (0666 less the umask)."""
-    with suppress(OSError):
-        return target.stat().st_mode & 0o7777
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def atomic_file(target: Path) -> Iterator[BinaryIO]:
-    """A file that becomes ``target`` only when the ``with`` block ends without an exception.
-
-    Written as ``.<name>.<random>.tmp`` in the target's folder (so the rename stays on one file
-    system), fsynced, renamed over ``target`` (an existing one is replaced whole), then the
-    folder is fsynced. On any exception, ``KeyboardInterrupt`` included, the temporary file is
-    removed and ``target`` is untouched. Missing parent folders are created.
-    """
-    if target.is_dir():
-        raise IsADirectoryError(21, "Is a directory", str(target))
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    mode = _new_file_mode(target)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    temp = Path(name)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with suppress(OSError):
-            temp.unlink()
-        raise
-    fsync_dir(folder)

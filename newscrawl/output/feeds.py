@@ -36,6 +36,7 @@ from scrapy.extensions.feedexport import ItemFilter
 from scrapy.settings import BaseSettings, Settings
 
 from newscrawl.config import project_path
+from newscrawl.files import fsync_path
 from newscrawl.items import StoredArticle
 from newscrawl.parsing.dates import KST
 
@@ -291,8 +292,4 @@ def rebuild_csv(crawler: Crawler, records: list[dict[str, Any]], path: Path, opt
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(spare, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_path(path.parent)

@@ -37,6 +37,8 @@ from scrapy.extensions.feedexport import FileFeedStorage as ScrapyFileFeedStorag
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import Deferred
 
+from newscrawl.files import fsync_path
+
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
@@ -236,17 +238,9 @@ class FileFeedStorage(ScrapyFileFeedStorage):
                            "(its articles are in the state; run the crawl again or `scrapy export`)", target)
             return
         try:
-            fd = os.open(partial, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_path(partial)
             os.replace(partial, target)
-            fd = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_path(target.parent)
         except OSError as exc:
             partial.unlink(missing_ok=True)
             write_failed(self.crawler, target, exc)

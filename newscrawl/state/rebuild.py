@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 from scrapy.settings import BaseSettings
 
+from newscrawl.files import fsync_path
 from newscrawl.state.near import signature
 from newscrawl.state.store import SeenStore, SQLiteSeenStore, StateError, check_state_file, state_location
 
@@ -241,14 +242,6 @@ def corrupt_name(path: Path, now: datetime | None = None) -> Path:
     return candidate
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def rebuild_state(source: Path, target: Path, *, near_threshold: float) -> tuple[RebuildCounts, Path | None]:
     """A new state file at ``target`` from the feeds under ``source``; the old file (if any) is kept aside.
 
@@ -277,5 +270,5 @@ def rebuild_state(source: Path, target: Path, *, near_threshold: float) -> tuple
             if side.exists():
                 os.replace(side, Path(f"{kept}{suffix}"))
     os.replace(tmp, target)
-    _fsync_dir(target.parent)
+    fsync_path(target.parent)
     return counts, kept

@@ -85,6 +85,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from newscrawl.config import project_path
+from newscrawl.files import fsync_path
 from newscrawl.state.near import DEFAULT_THRESHOLD, NearIndex, Signature
 
 SCHEMA_VERSION = 2
@@ -433,11 +434,7 @@ def _create_whole(path: Path, near_threshold: float) -> None:
         pass  # another process created it meanwhile: that one is used (and checked on open)
     finally:
         tmp.unlink()
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(path.parent)
 
 
 class SQLiteSeenStore:

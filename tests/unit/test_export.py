@@ -29,12 +29,12 @@ import pytest
 from scrapy import cmdline
 
 from newscrawl.commands.export import Progress, terminate_as_interrupt, time_bounds
+from newscrawl.files import atomic_file
 from newscrawl.items import Article, article_field_names
 from newscrawl.output import dataset
 from newscrawl.output.dataset import (
     REJECT_FIELD,
     ParquetWriter,
-    atomic_file,
     format_of,
     parquet_schema,
 )
