@@ -8,11 +8,11 @@ expected files and prints the same diff for review.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from newscrawl.catalog import load_catalog
+from newscrawl.contracts import field_diff
 from newscrawl.extract import extract
 from newscrawl.families import FAMILIES, resolve
 from newscrawl.pages.article import NotAnArticle
@@ -20,23 +20,6 @@ from tests.pages.cases import CASE_FILES, PageCase, fixture_catalog, load_cases,
 
 CASES = load_cases()
 UPDATE_HINT = "if the change is intended: make fixtures (and review its diff)"
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)
-
-
-def field_diff(expected: dict[str, Any], actual: dict[str, Any]) -> str:
-    """One block per differing field, expected then actual; empty when the dicts are equal."""
-    lines: list[str] = []
-    for key in [*expected, *(k for k in actual if k not in expected)]:
-        if key not in actual:
-            lines.append(f"{key}: missing (expected {_show(expected[key])})")
-        elif key not in expected:
-            lines.append(f"{key}: unexpected field = {_show(actual[key])}")
-        elif expected[key] != actual[key]:
-            lines.append(f"{key}:\n  expected: {_show(expected[key])}\n  actual:   {_show(actual[key])}")
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
