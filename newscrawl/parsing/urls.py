@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, unquote_to_bytes, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -26,13 +26,16 @@ TRACKING_PARAMS = frozenset(
      "sc_section_code", "sc_sub_section_code", "page", "total", "view_type", "vg", "from", "cds", "type"}
 )
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
-#: A URL w3lib would return unchanged (fragment already cut): http(s), a lower-case ASCII host, a port
-#: without leading zeros, a path (not empty) of characters w3lib never escapes (no '%', ';', '|', '[', ']', no dot
-#: segment), each query pair 'name=value' of unreserved characters only. Checked by a property test.
+#: A URL w3lib returns unchanged but for the order of its parameters (fragment already cut): http(s),
+#: a lower-case ASCII host, a port without leading zeros, a path (not empty) of characters w3lib never
+#: escapes (no ';', '|', '[', ']', no dot segment) and upper-case escapes of non-ASCII bytes, each query
+#: pair 'name=value' of unreserved characters, '+' and such escapes. Held equal to w3lib by a property test.
+_ESCAPE = r"%[89A-F][0-9A-F]"
+_QUERY_WORD = rf"(?:[A-Za-z0-9\-._~+]|{_ESCAPE})*"
 _CANONICAL_SPELLING = re.compile(
     r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[1-9][0-9]{0,3})?"
-    r"/[A-Za-z0-9\-._~!$&'()*+,=:@/]*"
-    r"(?:\?[A-Za-z0-9\-._~]*=[A-Za-z0-9\-._~]*(?:&[A-Za-z0-9\-._~]*=[A-Za-z0-9\-._~]*)*)?"
+    rf"/(?:[A-Za-z0-9\-._~!$&'()*+,=:@/]|{_ESCAPE})*"
+    rf"(?:\?{_QUERY_WORD}={_QUERY_WORD}(?:&{_QUERY_WORD}={_QUERY_WORD})*)?"
 )
 
 
@@ -85,17 +88,23 @@ def _kept_query(query: str, keep: frozenset[str] | None) -> str:
     return "&".join(out)
 
 
+def _decoded(word: str) -> bytes:
+    return unquote_to_bytes(word.replace("+", " ")) if "%" in word or "+" in word else word.encode()
+
+
 def _w3lib_canonical(url: str) -> str:
-    """:func:`w3lib.url.canonicalize_url` of a URL without fragment; done here (about 30 us saved) when
-    ``url`` is already spelled canonically but for the order of its parameters, which is most URLs a
-    crawl sees (Scrapy made them safe, families build them). A property test holds the two equal."""
+    """:func:`w3lib.url.canonicalize_url` of a URL without fragment; done here (2 us instead of 15-60)
+    when ``url`` is already spelled canonically but for the order of its parameters, which is most
+    URLs a crawl sees (Scrapy made them safe, families build them). A property test holds the two equal."""
     if not _CANONICAL_SPELLING.fullmatch(url) or "/." in url:
         return canonicalize_url(url)
     head, sep, query = url.partition("?")
     if not sep:
         return url
     pairs = [pair.partition("=")[::2] for pair in query.split("&")]
-    return f"{head}?{'&'.join(f'{k}={v}' for k, v in sorted(pairs))}"
+    # w3lib sorts by the decoded bytes of name, then value.
+    pairs.sort(key=lambda p: (_decoded(p[0]), _decoded(p[1])))
+    return f"{head}?{'&'.join(f'{k}={v}' for k, v in pairs)}"
 
 
 def canonical_url(url: str, keep: Iterable[str] | None = None, base_url: str | None = None) -> str:

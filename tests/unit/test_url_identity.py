@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 from w3lib.url import canonicalize_url
@@ -247,6 +247,15 @@ def test_case_sensitive_paths_and_parameter_names_stay_distinct() -> None:
     assert identity("https://x.example/a?id=1&id=2")[0] != identity("https://x.example/a?id=1")[0]
 
 
+def test_a_malformed_link_rel_canonical_falls_back_to_the_page_url() -> None:
+    url = "https://x.example/news/%EA%B0%80?utm_source=rss"
+    for href in ("http://x.example:99999/a", "http://[::1/a"):
+        body = f'<html><head><link rel="canonical" href="{href}"><title>가</title></head><body></body></html>'
+        outlet = resolve(url)
+        page = family_of(outlet).article_page(HtmlResponse(url=url, body=body.encode(), encoding="utf-8"), outlet)
+        assert page.canonical() == "https://x.example/news/%EA%B0%80"
+
+
 # -- the rules one by one ------------------------------------------------------------------------
 def test_canonical_url_normalisation_examples() -> None:
     same = [
@@ -281,6 +290,22 @@ url_chars = st.sampled_from([*"aZ09-._~!$&'()*+,;=:@/?#[]|%^`{} \"<>\\", "%7e", 
 def test_fast_path_equals_w3lib(scheme: str, host: str, port: str, rest: str) -> None:
     """The shortcut for URLs already spelled canonically gives exactly what w3lib gives."""
     url = f"{scheme}://{host}{port}/{rest}".partition("#")[0]
+    assert _w3lib_canonical(url) == canonicalize_url(url)
+
+
+words = st.lists(st.sampled_from(["a", "Z", "0", "-", ".", "_", "~", "+", "%ED", "%95", "%9C", "%ed", "%7E", "%2F",
+                                  "%20", "%41", "%", "한", "!", "*", ","]), max_size=4).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@example(path="%ED%95%9C/a+b", query="%EA=1&a=2&+=3&b=a+b&b=%ED&b=a")  # sorted by decoded bytes: '+' is a space
+@example(path="%ED%95%9C", query="q=%ED%95%9C&utm=1")
+@given(path=st.lists(words, min_size=1, max_size=3).map("/".join),
+       query=st.lists(st.tuples(words, words).map("=".join), max_size=4).map("&".join))
+def test_fast_path_equals_w3lib_on_well_formed_urls(path: str, query: str) -> None:
+    """The same on URLs shaped like real links (path segments, name=value pairs), which the
+    shortcut takes far more often than the random strings above."""
+    url = f"https://x.example/{path}" + (f"?{query}" if query else "")
     assert _w3lib_canonical(url) == canonicalize_url(url)
 
 
