@@ -32,6 +32,7 @@ from newscrawl.extract import NotAnArticle, extract
 from newscrawl.families import resolve
 from newscrawl.output.exporters import export_dict
 from newscrawl.parsing.charset import repair_encoding
+from newscrawl.spiders.args import is_http_url
 
 
 class Refused(ValueError):
@@ -124,6 +125,8 @@ class Command(ScrapyCommand):
             return
         if len(args) != 1 or not opts.url:
             raise UsageError("need --url URL and exactly one FILE (or --manifest)")
+        if not is_http_url(opts.url):
+            raise UsageError(f"--url {opts.url!r} is not an http(s) URL with a host and a valid port")
         try:
             record = extract_file(Path(args[0]), opts.url, self._max_size())
         except Refused as exc:

@@ -22,12 +22,14 @@ from newscrawl.pages.section import SectionLink, SectionPage
 from newscrawl.parsing.bylines import Byline, parse_byline
 from newscrawl.parsing.dates import parse_datetime, parse_labelled
 from newscrawl.parsing.text import normalize_space, numeric_key
-from newscrawl.parsing.urls import canonical_url, query_param
+from newscrawl.parsing.urls import canonical_url, query_param, url_path
 
 NAME = "dada"
 ARTICLE_KEY = "idx"
 ARTICLE_PATHS = ("/news/view.php", "/m/view.php")
 LIST_PATH = "/news/list.php"
+#: The mobile article path; its pages are the desktop article's (the demo CMS redirects one to the other).
+MOBILE_PATH = "/m/view.php"
 #: Menu codes of real sections ('m48qmuj', 'm101sc2a'); other list.php links (best-of lists) are not sections.
 MCODE_RE = re.compile(r"^m\d{2,3}[0-9a-z]{4}$")
 
@@ -40,7 +42,7 @@ def list_url(base_url: str, section: str, page: int = 1) -> str:
 def list_page(url: str) -> tuple[str, int] | None:
     """``(mcode, page)`` of a section list URL, or None."""
     code = query_param(url, "mcode")
-    if not urlsplit(url).path.endswith(LIST_PATH) or not code:
+    if not url_path(url).endswith(LIST_PATH) or not code:
         return None
     return code, max(1, int(numeric_key(query_param(url, "page")) or 1))
 
@@ -51,7 +53,7 @@ def home_url(base_url: str) -> str:
 
 def article_key(url: str) -> str | None:
     """The ``idx`` of an article URL without leading zeros (``idx=01042`` is article 1042), or None."""
-    if not urlsplit(url).path.endswith(ARTICLE_PATHS):
+    if not url_path(url).endswith(ARTICLE_PATHS):
         return None
     return numeric_key(query_param(url, ARTICLE_KEY))
 
@@ -72,8 +74,11 @@ class DadaArticlePage(ArticlePage):
         key = self.key()
         if key is None:
             return super().canonical()
-        # The normalised key, not the URL's spelling of it: idx=01042 and idx=1042 are one article.
-        path = urlsplit(self.response.url).path
+        # The normalised key, not the URL's spelling of it: idx=01042 and idx=1042 are one article;
+        # the mobile path collapses onto the desktop one (one article, one canonical URL).
+        path = urlsplit(canonical_url(self.response.url, keep=())).path
+        if path.endswith(MOBILE_PATH):
+            path = path.removesuffix(MOBILE_PATH) + ARTICLE_PATHS[0]
         return canonical_url(f"{self.site.base_url.rstrip('/')}{path}?{urlencode({ARTICLE_KEY: key})}",
                              keep=(ARTICLE_KEY,), base_url=self.site.base_url)
 

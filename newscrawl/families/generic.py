@@ -8,6 +8,7 @@ import hashlib
 
 from newscrawl.families.base import Family
 from newscrawl.pages.article import ArticlePage
+from newscrawl.parsing.urls import identity_url
 
 NAME = "generic"
 
@@ -21,8 +22,9 @@ class GenericArticlePage(ArticlePage):
     family = NAME
 
     def key(self) -> str | None:
-        # No known article key: a short hash of the canonical URL is stable across runs.
-        return hashlib.sha1(self.canonical().encode("utf-8")).hexdigest()[:16]
+        # No known article key: a short hash of the canonical URL (w3lib-normalised, so encoding
+        # variants hash alike), taken on https and without www. so scheme and www variants do too.
+        return hashlib.sha1(identity_url(self.canonical()).encode("utf-8")).hexdigest()[:16]
 
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from parsel import Selector
 
@@ -37,7 +37,7 @@ from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline
 from newscrawl.parsing.dates import LabelledDate, find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.text import normalize_space, numeric_key
-from newscrawl.parsing.urls import canonical_url, query_param
+from newscrawl.parsing.urls import canonical_url, query_param, url_path
 
 NAME = "ndsoft"
 ARTICLE_KEY = "idxno"
@@ -80,7 +80,7 @@ def list_url(base_url: str, section: str, page: int = 1) -> str:
 def list_page(url: str) -> tuple[str, int] | None:
     """``(section code, page)`` of a section list URL (the sub-section when both are given), or None."""
     code = query_param(url, "sc_sub_section_code") or query_param(url, "sc_section_code")
-    if not urlsplit(url).path.endswith(LIST_PATH) or not code:
+    if not url_path(url).endswith(LIST_PATH) or not code:
         return None
     return code, max(1, int(numeric_key(query_param(url, "page")) or 1))
 
@@ -98,7 +98,7 @@ def article_key(url: str) -> str | None:
     key = numeric_key(query_param(url, ARTICLE_KEY))
     if key is None:
         return None
-    path = urlsplit(url).path
+    path = url_path(url)
     if path.endswith(ARTICLE_PATH):
         return key
     if path in LEGACY_PATHS and query_param(url, "mod") == "news" and query_param(url, "act") == "articleView":

@@ -71,7 +71,12 @@ class ArticlePage:
         if self.article_key_param and self.key() is not None:
             return canonical_url(self.response.url, keep=(self.article_key_param,), base_url=self.site.base_url)
         link = self.sel.css('link[rel="canonical"]::attr(href)').get()
-        return canonical_url(self.response.urljoin(link) if link else self.response.url)
+        if link:
+            try:
+                return canonical_url(self.response.urljoin(link))
+            except ValueError:  # a malformed <link rel=canonical> (bad port, broken IPv6): the page's own URL
+                pass
+        return canonical_url(self.response.url)
 
     def truncated(self) -> str | None:
         """Why the page looks cut short in transit, or None: the item is then rejected ``truncated``."""

@@ -52,7 +52,7 @@ from twisted.python.failure import Failure
 from newscrawl.families import family_of, resolve
 from newscrawl.items import Article
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage
-from newscrawl.parsing.urls import canonical_url
+from newscrawl.parsing.urls import article_id, canonical_url
 from newscrawl.spiders.args import ArticlesArgs, TypedArgsSpider, is_http_url
 from newscrawl.spiders.base import article_from_response
 
@@ -62,14 +62,13 @@ __all__ = ["ArticlesSpider", "is_http_url", "link_key", "read_url_lines"]
 
 
 def link_key(url: str) -> str:
-    """Dedupe key of an article URL before it is fetched: its canonical URL as its outlet's
-    family sees it (article key only, outlet host for a catalog outlet), so menu-code,
-    tracking and www/http variants of one article are fetched once."""
+    """Dedupe key of an article URL before it is fetched, so variants of one article (menu codes,
+    tracking, www/http/port, percent-encoding, ``idx=01042``) are fetched once: the ``article_id``
+    its outlet's family reads from the URL, as the item will carry it; else (generic pages, other
+    pages of a family's outlet) its canonical URL."""
     site = resolve(url)
-    key_param = family_of(site).key_param
-    if key_param:
-        return canonical_url(url, keep=(key_param,), base_url=site.base_url)
-    return canonical_url(url)
+    key = family_of(site).article_key(url)
+    return article_id(site.slug, key) if key is not None else canonical_url(url)
 
 
 def read_url_lines(text: str) -> Iterator[tuple[int, str]]:

@@ -59,6 +59,9 @@ def test_usage_errors_are_clear(tmp_path: Path) -> None:
     bad.write_text("only-a-path\n", "utf-8")
     proc = run("--manifest", str(bad))
     assert proc.returncode != 0 and "expected 'path<TAB>url'" in proc.stderr
+    for url in ("http://x.kr:99999/news/view.php?idx=1", "http://[::1/a", "ftp://x.kr/a"):
+        proc = run("--url", url, str(page_file("dada/article")))
+        assert proc.returncode == 2 and "is not an http(s) URL" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_manifest_reads_only_regular_files_under_its_folder_within_the_size_limit(tmp_path: Path) -> None:
