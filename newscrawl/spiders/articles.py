@@ -39,7 +39,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 import scrapy
@@ -54,7 +54,8 @@ from newscrawl.items import Article
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage
 from newscrawl.parsing.urls import article_id, canonical_url
 from newscrawl.spiders.args import ArticlesArgs, TypedArgsSpider, is_http_url
-from newscrawl.spiders.base import article_from_response
+from newscrawl.spiders.base import IncrementalMixin, LinkStatus, article_from_response
+from newscrawl.state.store import SeenRecord
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def read_url_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
+class ArticlesSpider(IncrementalMixin, TypedArgsSpider[ArticlesArgs], scrapy.Spider):
     """Fetches the articles a URL file, feeds or sitemaps list, each with its outlet's extractor."""
 
     name = "articles"
@@ -101,12 +102,17 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
         arguments, passthrough = cls.parse_arguments(kwargs, crawler.settings, requests_given)
         spider = super().from_crawler(crawler, *args, arguments=arguments, **passthrough)
         spider._max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider.open_state(crawler, full=spider.full)
         return spider
 
     # The effective arguments, read by the run report.
     @property
     def since(self) -> datetime | None:
         return self.args.since
+
+    @property
+    def full(self) -> bool:
+        return self.args.full
 
     @property
     def max_articles(self) -> int:
@@ -126,9 +132,10 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
 
     # -- crawl plan ---------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
-        logger.info("articles from %s %s; since=%s max_articles=%s", self.mode,
+        logger.info("articles from %s %s; since=%s max_articles=%s %s", self.mode,
                     self.urls_file or ",".join(self.sources), self.since.isoformat() if self.since else "-",
-                    self.max_articles or "all")
+                    self.max_articles or "all",
+                    "full (state ignored)" if self.state is None else f"incremental ({len(self.state)} known)")
         if self.urls_file is not None:
             for article in self._article_requests(self._file_entries(self.urls_file), f"urls file {self.urls_file}"):
                 yield article
@@ -155,8 +162,8 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.source_failed, dont_filter=True)
 
     def _article_requests(self, entries: Iterable[LinkEntry], source: str) -> Iterator[scrapy.Request]:
-        """Requests for the entries' article URLs: valid, not older than ``since``, each once, at most
-        ``max_articles`` in all."""
+        """Requests for the entries' article URLs: valid, not older than ``since``, each once, not
+        known to the state unchanged (:meth:`known_entry`), at most ``max_articles`` in all."""
         stats = self.crawler.stats
         cutoff = self.args.list_cutoff
         for entry in entries:
@@ -172,13 +179,47 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
             if key in self.seen_keys:
                 stats.inc_value("newscrawl/links/duplicate")
                 continue
+            self.seen_keys.add(key)
+            status = self.known_entry(entry)
+            if status in ("known", "backfill"):
+                stats.inc_value("newscrawl/links/known")
+                if status == "known":
+                    continue
             if self.limit_reached():
                 stats.inc_value("newscrawl/articles/over_max_articles")
                 continue
-            self.seen_keys.add(key)
             self.requested += 1
-            stats.inc_value("newscrawl/links/new")
+            stats.inc_value(f"newscrawl/links/{status}")
             yield scrapy.Request(entry.url, callback=self.parse_article)
+
+    def known_entry(self, entry: LinkEntry) -> LinkStatus | Literal["backfill"]:
+        """The one decision whether a listed article is fetched: ``known`` ones are not.
+
+        :func:`~newscrawl.spiders.base.link_status` of the entry's stored article
+        (:meth:`stored_record`) and its newest listed time (``changed_at``: RSS ``pubDate``,
+        Atom ``updated``, sitemap ``lastmod``, ``news:publication_date``; none for a URL file).
+        A known article is noted for a complete ``-O`` file (written from the store at the end),
+        or is a ``backfill`` (fetched once more) when the store has no item of it. Always ``new``
+        with ``full=true`` (no state).
+        """
+        assert entry.url is not None
+        record = self.stored_record(entry.url)
+        status = self.link_change(record, entry.changed_at)
+        if status == "known" and record is not None and self.keep_known(record.article_id):
+            return "backfill"
+        return status
+
+    def stored_record(self, url: str) -> SeenRecord | None:
+        """The state's record of the article at ``url`` (None: not stored, or ``full=true``), found as
+        the dedupe pipeline keys its item: the ``article_id`` its outlet's family reads from the URL,
+        else (generic pages, whose id hashes the page's canonical URL) the canonical URL."""
+        if self.state is None:
+            return None
+        site = resolve(url)
+        key = family_of(site).article_key(url)
+        if key is not None:
+            return self.state.get(article_id=article_id(site.slug, key))
+        return self.state.get(url=canonical_url(url))
 
     def limit_reached(self) -> bool:
         return bool(self.max_articles) and self.requested >= self.max_articles

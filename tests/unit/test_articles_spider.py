@@ -46,15 +46,17 @@ def test_rss_links_and_dates() -> None:
     ]
 
 
-def test_atom_prefers_alternate_link_and_published() -> None:
+def test_atom_prefers_alternate_link_and_published_and_keeps_updated() -> None:
     atom = """<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>tag:a.example,2023:1</id>
     <link rel="self" href="https://a.example/self"/><link rel="alternate" href="https://a.example/1"/>
     <updated>2023-12-06T00:00:00Z</updated><published>2023-12-05T00:00:00Z</published></entry>
     <entry><id>https://a.example/2</id></entry></feed>"""
     assert FeedPage(xml("https://a.example/atom", atom)).entries() == [
-        LinkEntry("https://a.example/1", datetime(2023, 12, 5, tzinfo=UTC)),
+        LinkEntry("https://a.example/1", datetime(2023, 12, 5, tzinfo=UTC), updated=datetime(2023, 12, 6, tzinfo=UTC)),
         LinkEntry("https://a.example/2", None),
     ]
+    # `since` reads the publication; an edit shows in the newest listed time.
+    assert FeedPage(xml("https://a.example/atom", atom)).entries()[0].changed_at == datetime(2023, 12, 6, tzinfo=UTC)
 
 
 def test_feed_in_euc_kr_served_as_octet_stream_and_gzipped() -> None:
@@ -97,7 +99,8 @@ def test_news_sitemap_prefers_publication_date_over_lastmod() -> None:
     page = SitemapPage(xml("https://a.example/sitemap.xml", NEWS_SITEMAP))
     assert not page.is_index
     assert page.entries() == [
-        LinkEntry("https://a.example/1", datetime(2023, 12, 5, 9, 42, 31, tzinfo=KST)),
+        LinkEntry("https://a.example/1", datetime(2023, 12, 5, 9, 42, 31, tzinfo=KST),
+                  updated=datetime(2023, 12, 9, tzinfo=KST)),
         LinkEntry("https://a.example/2", datetime(2023, 12, 6, tzinfo=KST)),
         LinkEntry("https://a.example/3", None),
         LinkEntry(None, None),
@@ -155,7 +158,8 @@ def test_link_key_collapses_variants_of_one_article() -> None:
 
 # -- arguments and the crawl plan ------------------------------------------------------------
 def make_spider(**kwargs: str) -> ArticlesSpider:
-    return ArticlesSpider.from_crawler(project_crawler(ArticlesSpider), **kwargs)
+    """The spider as a crawl builds it, its state in memory (an incremental run opens the store)."""
+    return ArticlesSpider.from_crawler(project_crawler(ArticlesSpider, NEWSCRAWL_STATE_URI="memory://"), **kwargs)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
