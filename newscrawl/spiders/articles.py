@@ -17,7 +17,10 @@ Spider arguments (``-a name=value``); exactly one of ``urls``, ``feed``, ``sitem
 ``since``         YYYY-MM-DD or ISO datetime (Korea time when no offset): links whose
                   feed/sitemap date is older are not fetched, articles published earlier
                   are not exported (``NEWSCRAWL_SINCE``)
-``max_articles``  article pages requested at most, 0 = no limit (``NEWSCRAWL_MAX_ARTICLES``)
+``max_articles``  article pages requested at most, 0 = no limit (``NEWSCRAWL_MAX_ARTICLES``);
+                  known articles not fetched do not count
+``full``          ``true`` ignores the state store: every listed article is fetched and exported
+                  again (``NEWSCRAWL_FULL``)
 
 They are declared once, in :class:`newscrawl.spiders.args.ArticlesArgs`, and checked before the
 crawl starts: an unknown argument or a bad value stops ``scrapy crawl`` with one line, exit 1.
@@ -25,9 +28,23 @@ crawl starts: an unknown argument or a bad value stops ``scrapy crawl`` with one
 ``allowed_domains`` is left unset on purpose: the user's list is the crawl plan, so no
 listed URL may be filtered as offsite.
 
+Polling (cron): articles already in the state store (``NEWSCRAWL_STATE_URI``: exported, or
+remembered as rejects or re-posts) are not fetched again, so an unchanged feed costs its own
+request (and robots.txt). A link is looked up as the dedupe pipeline keys its item: the ``article_id`` its
+outlet's family reads from the URL (menu codes, tracking parameters, ``www``/http variants
+collapse), else (generic pages) its canonical URL. It is fetched again when the feed or
+sitemap shows a newer time than the stored publication and modification times (more than
+59 s later): the newest of RSS ``pubDate``, Atom ``published``/``updated``, sitemap ``lastmod``
+and ``news:publication_date``; the dedupe pipeline exports it as a new revision when its body
+changed. A URL file lists no times: known URLs are skipped. ``NEWSCRAWL_REVISIT_HOURS`` re-fetches
+known articles published that recently, as for outlet spiders. The rule is
+:func:`newscrawl.spiders.base.link_status`; :meth:`ArticlesSpider.known_entry` applies it.
+
 Stats: ``newscrawl/articles/input_urls`` (article URLs read from the input),
 ``newscrawl/articles/bad_input`` (lines or entries without a usable http(s) URL),
-``newscrawl/articles/over_max_articles``, ``newscrawl/links/{new,duplicate,older_than_since}``,
+``newscrawl/articles/over_max_articles``,
+``newscrawl/links/{new,known,changed,revisit,duplicate,older_than_since}`` (``known``: in the
+state, not fetched; ``changed``: in the state, listed with a newer time, fetched),
 ``newscrawl/feeds/{fetched,entries,invalid,failed}``,
 ``newscrawl/sitemaps/{fetched,indexes,urls,invalid,failed,from_robots,older_than_since}``,
 and ``newscrawl/pages/...`` as for every spider.
