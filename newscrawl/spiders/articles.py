@@ -39,12 +39,15 @@ and ``news:publication_date``; the dedupe pipeline exports it as a new revision 
 changed. A URL file lists no times: known URLs are skipped. ``NEWSCRAWL_REVISIT_HOURS`` re-fetches
 known articles published that recently, as for outlet spiders. The rule is
 :func:`newscrawl.spiders.base.link_status`; :meth:`ArticlesSpider.known_entry` applies it.
+With ``-O`` (a complete file) the known articles listed are written from the store at the end
+(:mod:`newscrawl.extensions.complete`), so polling twice writes the same file and fetches none.
 
 Stats: ``newscrawl/articles/input_urls`` (article URLs read from the input),
 ``newscrawl/articles/bad_input`` (lines or entries without a usable http(s) URL),
 ``newscrawl/articles/over_max_articles``,
-``newscrawl/links/{new,known,changed,revisit,duplicate,older_than_since}`` (``known``: in the
-state, not fetched; ``changed``: in the state, listed with a newer time, fetched),
+``newscrawl/links/{new,known,changed,revisit,backfill,duplicate,older_than_since}`` (``known``: in
+the state, not fetched; ``changed``: in the state, listed with a newer time, fetched; ``backfill``:
+known, fetched once for a complete file because the store has no item of it),
 ``newscrawl/feeds/{fetched,entries,invalid,failed}``,
 ``newscrawl/sitemaps/{fetched,indexes,urls,invalid,failed,from_robots,older_than_since}``,
 and ``newscrawl/pages/...`` as for every spider.

@@ -144,11 +144,12 @@ def site(tmp_path: Path) -> Iterator[Site]:
         server.wait(timeout=10)
 
 
-def poll(site: Site, out: Path, state: Path, *args: str) -> CrawlResult:
-    """One `scrapy crawl articles` run: its own -o file, the shared state; the demo's counter reset first."""
+def poll(site: Site, out: Path, state: Path, *args: str, output: tuple[str, ...] = ()) -> CrawlResult:
+    """One `scrapy crawl articles` run: its own -o file (or ``output``), the shared state; the demo's
+    counter reset first."""
     get_json(f"{site.base}/__demo/stats?reset=1")
     out.mkdir(parents=True)
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-o", str(out / "articles.jsonl"),
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", *(output or ("-o", str(out / "articles.jsonl"))),
            "-s", f"NEWSCRAWL_REJECTS_URI={out / 'rejects.jsonl'}", "-s", "NEWSCRAWL_REJECTS_OVERWRITE=true",
            "-s", f"NEWSCRAWL_STATE_URI=sqlite:///{state.resolve()}", *FAST, *args]
     proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
@@ -281,3 +282,19 @@ def test_full_fetches_and_exports_everything_again(site: Site, tmp_path: Path) -
     # ... and the next poll is incremental again.
     poll(site, tmp_path / "run3", state, "-a", f"feed={feed}")
     assert site.article_requests() == 0
+
+
+def test_O_polled_twice_writes_the_same_complete_file_without_article_requests(site: Site, tmp_path: Path) -> None:
+    """`-O` is a complete file for the articles spider too: known entries come from the store, not refetched."""
+    feed = site.write("rss.xml", rss(site.base, 0))
+    state = tmp_path / "state.sqlite"
+    out = tmp_path / "all.jsonl"
+    poll(site, tmp_path / "run1", state, "-a", f"feed={feed}", output=("-O", str(out)))
+    first = out.read_bytes()
+    second = poll(site, tmp_path / "run2", state, "-a", f"feed={feed}", output=("-O", str(out)))
+    assert site.article_requests() == 0
+    assert out.read_bytes() == first
+    ids = [json.loads(line)["article_id"] for line in first.decode("utf-8").splitlines()]
+    assert sorted(ids) == sorted(f"127.0.0.1:{i}" for i in exported(0))
+    assert second.stat("newscrawl/links/known") == len(LISTED)
+    assert second.stat("newscrawl/store/from_store") == len(ids)
