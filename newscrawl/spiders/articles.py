@@ -69,7 +69,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from newscrawl.families import family_of, resolve
+from newscrawl.families import family_of, generic, resolve
 from newscrawl.items import Article
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage
 from newscrawl.parsing.urls import article_id, canonical_url
@@ -231,15 +231,23 @@ class ArticlesSpider(IncrementalMixin, TypedArgsSpider[ArticlesArgs], scrapy.Spi
 
     def stored_record(self, url: str) -> SeenRecord | None:
         """The state's record of the article at ``url`` (None: not stored, or ``full=true``), found as
-        the dedupe pipeline keys its item: the ``article_id`` its outlet's family reads from the URL,
-        else (generic pages, whose id hashes the page's canonical URL) the canonical URL."""
+        the dedupe pipeline keys its item: the ``article_id`` its outlet's family reads from the URL;
+        for a generic page the id its canonical URL hashes to (:func:`newscrawl.families.generic.page_key`:
+        http/https and ``www.`` variants alike), then the stored canonical URL (a page whose own
+        canonical link differs from the listed URL)."""
         if self.state is None:
             return None
         site = resolve(url)
-        key = family_of(site).article_key(url)
+        family = family_of(site)
+        key = family.article_key(url)
         if key is not None:
             return self.state.get(article_id=article_id(site.slug, key))
-        return self.state.get(url=canonical_url(url))
+        canonical = canonical_url(url)
+        if family.name == generic.NAME:  # the id a page whose canonical URL is the link's gets
+            record = self.state.get(article_id=article_id(site.slug, generic.page_key(canonical)))
+            if record is not None:
+                return record
+        return self.state.get(url=canonical)
 
     def limit_reached(self) -> bool:
         return bool(self.max_articles) and self.requested >= self.max_articles

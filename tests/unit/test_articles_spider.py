@@ -12,6 +12,7 @@ import pytest
 from scrapy.http import HtmlResponse, Response, XmlResponse
 
 from newscrawl.families import resolve
+from newscrawl.families.generic import page_key
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage, parse_feed_date
 from newscrawl.parsing.dates import KST
 from newscrawl.spiders.articles import ArticlesSpider, is_http_url, link_key, read_url_lines
@@ -282,6 +283,12 @@ def test_known_entry_keys_links_as_the_dedupe_pipeline_keys_items(polling: Artic
     assert spider.known_entry(LinkEntry("https://x.example/story", T0 + timedelta(minutes=30))) == "known"
     assert spider.known_entry(LinkEntry("https://x.example/story", T0 + timedelta(hours=2))) == "changed"
     assert spider.known_entry(LinkEntry("https://x.example/other")) == "new"
+    # A generic page stored under the id its canonical URL hashes to: scheme and www. variants find it.
+    stored_id = f"y.example:{page_key('http://www.y.example/a/1')}"
+    spider.state.record(stored_id, url="http://www.y.example/a/1", content_hash="hy", published_at=T0)
+    assert spider.stored_record("https://y.example/a/1?utm_medium=rss").article_id == stored_id
+    assert spider.known_entry(LinkEntry("https://y.example/a/1")) == "known"
+    assert spider.known_entry(LinkEntry("https://y.example/a/2")) == "new"
 
 
 def test_known_links_are_not_requested_nor_counted_against_max_articles(polling: ArticlesSpider) -> None:
