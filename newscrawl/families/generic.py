@@ -18,13 +18,18 @@ def article_key(url: str) -> str | None:
     return None
 
 
+def page_key(canonical: str) -> str:
+    """The key of a page without a known article key: a short hash of its canonical URL (w3lib-normalised,
+    so encoding variants hash alike), taken on https and without www. so scheme and www variants do too.
+    Also what the ``articles`` spider looks a listed generic link up by before fetching it."""
+    return hashlib.sha1(identity_url(canonical).encode("utf-8")).hexdigest()[:16]
+
+
 class GenericArticlePage(ArticlePage):
     family = NAME
 
     def key(self) -> str | None:
-        # No known article key: a short hash of the canonical URL (w3lib-normalised, so encoding
-        # variants hash alike), taken on https and without www. so scheme and www variants do too.
-        return hashlib.sha1(identity_url(self.canonical()).encode("utf-8")).hexdigest()[:16]
+        return page_key(self.canonical())
 
 
 

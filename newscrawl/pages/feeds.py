@@ -47,11 +47,20 @@ class LinkEntry:
     """One article link as a feed or sitemap lists it.
 
     ``url`` is None when the entry has no usable link (the spider counts it as bad input);
-    ``date`` (publication, else last modification) lets ``since`` skip a link unfetched.
+    ``date`` (publication, else last modification) lets ``since`` skip a link unfetched;
+    ``updated`` is a modification time listed besides it (Atom ``updated`` next to ``published``,
+    a news sitemap's ``lastmod`` next to ``news:publication_date``), None when there is none.
     """
 
     url: str | None
     date: datetime | None = None
+    updated: datetime | None = None
+
+    @property
+    def changed_at(self) -> datetime | None:
+        """The newest time the entry lists: an edit moves it past the stored article's times."""
+        times = [t for t in (self.date, self.updated) if t is not None]
+        return max(times) if times else None
 
 
 def parse_feed_date(raw: str | None) -> datetime | None:
@@ -140,8 +149,11 @@ class FeedPage:
                 url = absolute
                 break
         raw_date = (node.xpath("pubDate/text()").get() or node.xpath("published/text()").get()
-                    or node.xpath("date/text()").get() or node.xpath("updated/text()").get())
-        return LinkEntry(url=url, date=parse_feed_date(raw_date))
+                    or node.xpath("date/text()").get())
+        raw_updated = node.xpath("updated/text()").get()
+        if raw_date:
+            return LinkEntry(url=url, date=parse_feed_date(raw_date), updated=parse_feed_date(raw_updated))
+        return LinkEntry(url=url, date=parse_feed_date(raw_updated))
 
 
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
@@ -249,13 +261,16 @@ class SitemapPage:
         return self.type == "sitemapindex"
 
     def entries(self) -> list[LinkEntry]:
-        """Locations with their date: ``news:publication_date``, else ``lastmod``."""
+        """Locations with their date: ``news:publication_date`` (``lastmod`` as ``updated``), else ``lastmod``."""
         found = []
         for entry in self._sitemap:
             loc = normalize_space(entry.get("loc"))
             url = urljoin(self.base_url, loc) if loc else None
             if url and not url.startswith(("http://", "https://")):
                 url = None
-            raw_date = entry.get("news:publication_date") or entry.get("lastmod")
-            found.append(LinkEntry(url=url, date=parse_feed_date(raw_date)))
+            published, lastmod = entry.get("news:publication_date"), entry.get("lastmod")
+            if published:
+                found.append(LinkEntry(url=url, date=parse_feed_date(published), updated=parse_feed_date(lastmod)))
+            else:
+                found.append(LinkEntry(url=url, date=parse_feed_date(lastmod)))
         return found

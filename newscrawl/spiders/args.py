@@ -195,6 +195,8 @@ class SpiderArgs(BaseModel):
 
     #: Skip lists/links whose day is older, and articles published earlier (``NEWSCRAWL_SINCE``).
     since: Annotated[datetime | None, BeforeValidator(_since), Setting("NEWSCRAWL_SINCE")]
+    #: Ignore the state store: fetch and export everything again (``NEWSCRAWL_FULL``).
+    full: Annotated[bool, BeforeValidator(_flag), Setting("NEWSCRAWL_FULL")]
 
     @property
     def list_cutoff(self) -> datetime | None:
@@ -213,8 +215,6 @@ class OutletArgs(SpiderArgs):
     max_pages: Annotated[int, BeforeValidator(_count), Setting("NEWSCRAWL_MAX_PAGES")]
     #: Skip newer list entries and articles; a bare date means the end of that day (``NEWSCRAWL_UNTIL``).
     until: Annotated[datetime | None, BeforeValidator(_until), Setting("NEWSCRAWL_UNTIL")]
-    #: Ignore the state store: fetch and export everything again.
-    full: Annotated[bool, BeforeValidator(_flag), Setting("NEWSCRAWL_FULL")]
 
     @model_validator(mode="after")
     def _window(self, info: ValidationInfo) -> Self:

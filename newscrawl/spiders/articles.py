@@ -17,7 +17,10 @@ Spider arguments (``-a name=value``); exactly one of ``urls``, ``feed``, ``sitem
 ``since``         YYYY-MM-DD or ISO datetime (Korea time when no offset): links whose
                   feed/sitemap date is older are not fetched, articles published earlier
                   are not exported (``NEWSCRAWL_SINCE``)
-``max_articles``  article pages requested at most, 0 = no limit (``NEWSCRAWL_MAX_ARTICLES``)
+``max_articles``  article pages requested at most, 0 = no limit (``NEWSCRAWL_MAX_ARTICLES``);
+                  known articles not fetched do not count
+``full``          ``true`` ignores the state store: every listed article is fetched and exported
+                  again (``NEWSCRAWL_FULL``)
 
 They are declared once, in :class:`newscrawl.spiders.args.ArticlesArgs`, and checked before the
 crawl starts: an unknown argument or a bad value stops ``scrapy crawl`` with one line, exit 1.
@@ -25,9 +28,26 @@ crawl starts: an unknown argument or a bad value stops ``scrapy crawl`` with one
 ``allowed_domains`` is left unset on purpose: the user's list is the crawl plan, so no
 listed URL may be filtered as offsite.
 
+Polling (cron): articles already in the state store (``NEWSCRAWL_STATE_URI``: exported, or
+remembered as rejects or re-posts) are not fetched again, so an unchanged feed costs its own
+request (and robots.txt). A link is looked up as the dedupe pipeline keys its item: the ``article_id`` its
+outlet's family reads from the URL (menu codes, tracking parameters, ``www``/http variants
+collapse), else (generic pages) its canonical URL. It is fetched again when the feed or
+sitemap shows a newer time than the stored publication and modification times (more than
+59 s later): the newest of RSS ``pubDate``, Atom ``published``/``updated``, sitemap ``lastmod``
+and ``news:publication_date``; the dedupe pipeline exports it as a new revision when its body
+changed. A URL file lists no times: known URLs are skipped. ``NEWSCRAWL_REVISIT_HOURS`` re-fetches
+known articles published that recently, as for outlet spiders. The rule is
+:func:`newscrawl.spiders.base.link_status`; :meth:`ArticlesSpider.known_entry` applies it.
+With ``-O`` (a complete file) the known articles listed are written from the store at the end
+(:mod:`newscrawl.extensions.complete`), so polling twice writes the same file and fetches none.
+
 Stats: ``newscrawl/articles/input_urls`` (article URLs read from the input),
 ``newscrawl/articles/bad_input`` (lines or entries without a usable http(s) URL),
-``newscrawl/articles/over_max_articles``, ``newscrawl/links/{new,duplicate,older_than_since}``,
+``newscrawl/articles/over_max_articles``,
+``newscrawl/links/{new,known,changed,revisit,backfill,duplicate,older_than_since}`` (``known``: in
+the state, not fetched; ``changed``: in the state, listed with a newer time, fetched; ``backfill``:
+known, fetched once for a complete file because the store has no item of it),
 ``newscrawl/feeds/{fetched,entries,invalid,failed}``,
 ``newscrawl/sitemaps/{fetched,indexes,urls,invalid,failed,from_robots,older_than_since}``,
 and ``newscrawl/pages/...`` as for every spider.
@@ -39,7 +59,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 import scrapy
@@ -49,12 +69,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from newscrawl.families import family_of, resolve
+from newscrawl.families import family_of, generic, resolve
 from newscrawl.items import Article
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage
 from newscrawl.parsing.urls import article_id, canonical_url
 from newscrawl.spiders.args import ArticlesArgs, TypedArgsSpider, is_http_url
-from newscrawl.spiders.base import article_from_response
+from newscrawl.spiders.base import IncrementalMixin, LinkStatus, article_from_response
+from newscrawl.state.store import SeenRecord
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +100,7 @@ def read_url_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
+class ArticlesSpider(IncrementalMixin, TypedArgsSpider[ArticlesArgs], scrapy.Spider):
     """Fetches the articles a URL file, feeds or sitemaps list, each with its outlet's extractor."""
 
     name = "articles"
@@ -101,12 +122,17 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
         arguments, passthrough = cls.parse_arguments(kwargs, crawler.settings, requests_given)
         spider = super().from_crawler(crawler, *args, arguments=arguments, **passthrough)
         spider._max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider.open_state(crawler, full=spider.full)
         return spider
 
     # The effective arguments, read by the run report.
     @property
     def since(self) -> datetime | None:
         return self.args.since
+
+    @property
+    def full(self) -> bool:
+        return self.args.full
 
     @property
     def max_articles(self) -> int:
@@ -126,9 +152,10 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
 
     # -- crawl plan ---------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
-        logger.info("articles from %s %s; since=%s max_articles=%s", self.mode,
+        logger.info("articles from %s %s; since=%s max_articles=%s %s", self.mode,
                     self.urls_file or ",".join(self.sources), self.since.isoformat() if self.since else "-",
-                    self.max_articles or "all")
+                    self.max_articles or "all",
+                    "full (state ignored)" if self.state is None else f"incremental ({len(self.state)} known)")
         if self.urls_file is not None:
             for article in self._article_requests(self._file_entries(self.urls_file), f"urls file {self.urls_file}"):
                 yield article
@@ -155,8 +182,8 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.source_failed, dont_filter=True)
 
     def _article_requests(self, entries: Iterable[LinkEntry], source: str) -> Iterator[scrapy.Request]:
-        """Requests for the entries' article URLs: valid, not older than ``since``, each once, at most
-        ``max_articles`` in all."""
+        """Requests for the entries' article URLs: valid, not older than ``since``, each once, not
+        known to the state unchanged (:meth:`known_entry`), at most ``max_articles`` in all."""
         stats = self.crawler.stats
         cutoff = self.args.list_cutoff
         for entry in entries:
@@ -172,13 +199,55 @@ class ArticlesSpider(TypedArgsSpider[ArticlesArgs], scrapy.Spider):
             if key in self.seen_keys:
                 stats.inc_value("newscrawl/links/duplicate")
                 continue
+            self.seen_keys.add(key)
+            status = self.known_entry(entry)
+            if status in ("known", "backfill"):
+                stats.inc_value("newscrawl/links/known")
+                if status == "known":
+                    continue
             if self.limit_reached():
                 stats.inc_value("newscrawl/articles/over_max_articles")
                 continue
-            self.seen_keys.add(key)
             self.requested += 1
-            stats.inc_value("newscrawl/links/new")
+            stats.inc_value(f"newscrawl/links/{status}")
             yield scrapy.Request(entry.url, callback=self.parse_article)
+
+    def known_entry(self, entry: LinkEntry) -> LinkStatus | Literal["backfill"]:
+        """The one decision whether a listed article is fetched: ``known`` ones are not.
+
+        :func:`~newscrawl.spiders.base.link_status` of the entry's stored article
+        (:meth:`stored_record`) and its newest listed time (``changed_at``: RSS ``pubDate``,
+        Atom ``updated``, sitemap ``lastmod``, ``news:publication_date``; none for a URL file).
+        A known article is noted for a complete ``-O`` file (written from the store at the end),
+        or is a ``backfill`` (fetched once more) when the store has no item of it. Always ``new``
+        with ``full=true`` (no state).
+        """
+        assert entry.url is not None
+        record = self.stored_record(entry.url)
+        status = self.link_change(record, entry.changed_at)
+        if status == "known" and record is not None and self.keep_known(record.article_id):
+            return "backfill"
+        return status
+
+    def stored_record(self, url: str) -> SeenRecord | None:
+        """The state's record of the article at ``url`` (None: not stored, or ``full=true``), found as
+        the dedupe pipeline keys its item: the ``article_id`` its outlet's family reads from the URL;
+        for a generic page the id its canonical URL hashes to (:func:`newscrawl.families.generic.page_key`:
+        http/https and ``www.`` variants alike), then the stored canonical URL (a page whose own
+        canonical link differs from the listed URL)."""
+        if self.state is None:
+            return None
+        site = resolve(url)
+        family = family_of(site)
+        key = family.article_key(url)
+        if key is not None:
+            return self.state.get(article_id=article_id(site.slug, key))
+        canonical = canonical_url(url)
+        if family.name == generic.NAME:  # the id a page whose canonical URL is the link's gets
+            record = self.state.get(article_id=article_id(site.slug, generic.page_key(canonical)))
+            if record is not None:
+                return record
+        return self.state.get(url=canonical)
 
     def limit_reached(self) -> bool:
         return bool(self.max_articles) and self.requested >= self.max_articles

@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import scrapy
 from scrapy import signals
@@ -61,9 +61,82 @@ from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id
 from newscrawl.spiders.args import OutletArgs, TypedArgsSpider
 from newscrawl.state.shared import crawl_store
-from newscrawl.state.store import SeenStore, needs_backfill
+from newscrawl.state.store import SeenRecord, SeenStore, needs_backfill
 
 logger = logging.getLogger(__name__)
+
+#: What the state store says about a listed article link; see :func:`link_status`.
+LinkStatus = Literal["new", "known", "changed", "revisit"]
+#: Lists and feeds often show times to the minute: a listed time at most this much after the stored one is no edit.
+LISTED_TIME_SLACK = timedelta(seconds=59)
+
+
+def link_status(record: SeenRecord | None, listed: datetime | None,
+                revisit_after: datetime | None = None) -> LinkStatus:
+    """Whether a listed article needs a fetch, from its stored ``record`` (None: not in the state)
+    and the time its list, feed or sitemap shows (``listed``, None when it shows none).
+
+    ``new``: not stored. ``revisit``: stored and published at or after ``revisit_after``
+    (``NEWSCRAWL_REVISIT_HOURS``: fetched again to catch edits no list shows). ``changed``:
+    stored, and the listed time is more than :data:`LISTED_TIME_SLACK` after the stored
+    publication and modification times (an edit). ``known``: stored, nothing says it changed
+    (also when the list or the stored article has no time): no fetch.
+    """
+    if record is None:
+        return "new"
+    if revisit_after and record.published_at and record.published_at >= revisit_after:
+        return "revisit"
+    stored = [t for t in (record.published_at, record.modified_at) if t is not None]
+    if listed and stored and listed > max(stored) + LISTED_TIME_SLACK:
+        return "changed"
+    return "known"
+
+
+class IncrementalMixin:
+    """The state store as a spider reads it to skip known articles (every spider but a ``full=true`` one).
+
+    :meth:`open_state` (from ``from_crawler``) opens the crawl's shared store (unless ``full``)
+    and reads ``NEWSCRAWL_REVISIT_HOURS``; :meth:`link_change` is :func:`link_status` with it;
+    :meth:`keep_known` notes a known article for a complete ``-O`` file.
+    """
+
+    #: The crawl's store (:func:`newscrawl.state.shared.crawl_store`); None with ``full=true`` or after close.
+    state: SeenStore | None = None
+    #: Articles published at or after this are fetched again though known (``NEWSCRAWL_REVISIT_HOURS``).
+    revisit_after: datetime | None = None
+    #: Writing a complete -O file (:func:`newscrawl.output.feeds.complete_file`): the known articles the
+    #: lists, feeds or sitemaps show are collected in ``known_in_scope``, written from the store at the end
+    #: (:mod:`newscrawl.extensions.complete`).
+    complete: bool = False
+    known_in_scope: set[str]
+
+    def open_state(self, crawler: Crawler, *, full: bool) -> None:
+        self.known_in_scope = set()
+        hours = crawler.settings.getfloat("NEWSCRAWL_REVISIT_HOURS")
+        if hours > 0:
+            self.revisit_after = datetime.now(UTC) - timedelta(hours=hours)
+        if not full:
+            # A read view of the state the dedupe pipeline writes: which articles need no fetch.
+            self.state = crawl_store(crawler)
+            crawler.signals.connect(self.close_state, signal=signals.spider_closed)
+            self.complete = complete_file(crawler.settings)
+
+    def keep_known(self, ident: str) -> bool:
+        """A known article not fetched again, by its stored id: for a complete ``-O`` file, noted in
+        ``known_in_scope``; True (fetch it once more) when it was exported before the store kept items
+        (a schema-1 state: the dedupe pipeline then stores it, ``newscrawl/store/backfilled``)."""
+        if not self.complete or self.state is None:
+            return False
+        if needs_backfill(self.state, ident):
+            return True
+        self.known_in_scope.add(ident)
+        return False
+
+    def close_state(self, spider: Any = None, reason: str = "finished") -> None:
+        self.state = None  # the crawl's shared store closes itself when the engine stops
+
+    def link_change(self, record: SeenRecord | None, listed: datetime | None) -> LinkStatus:
+        return link_status(record, listed, self.revisit_after)
 
 
 def article_from_response(response: Response, site: Outlet, stats: StatsCollector,
@@ -100,7 +173,7 @@ def article_from_response(response: Response, site: Outlet, stats: StatsCollecto
     return item
 
 
-class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
+class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
     """Base of every outlet spider.
 
     Catalog spiders set ``name`` and ``site``; family spiders (``newscrawl.spiders.catalog``)
@@ -119,17 +192,11 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         self.family = family_of(self.site)
         self.allowed_domains = list(self.site.domains)
         self.seen_keys: set[str] = set()
-        self.state: SeenStore | None = None
-        self.revisit_after: datetime | None = None
         self.completed_sections: set[str] = set()  # paginated to the end in this run
         # Loop guard: keys each section's list pages showed, and the run of pages that showed no new one.
         self.section_keys: dict[str, set[str]] = {}
         self.unproductive_pages: dict[str, int] = {}
         self.max_unproductive_pages = 0
-        #: Writing a complete -O file: lists are walked to their end and the known articles they show are
-        #: collected here, written from the store at the end (newscrawl.extensions.complete).
-        self.complete = False
-        self.known_in_scope: set[str] = set()
 
     # The effective arguments, read by the pipelines and the run report.
     @property
@@ -160,14 +227,7 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         spider = super().from_crawler(crawler, *args, arguments=arguments, **passthrough)
         settings = crawler.settings
         spider.max_unproductive_pages = settings.getint("NEWSCRAWL_MAX_UNPRODUCTIVE_PAGES")
-        hours = settings.getfloat("NEWSCRAWL_REVISIT_HOURS")
-        if hours > 0:
-            spider.revisit_after = datetime.now(UTC) - timedelta(hours=hours)
-        if not spider.full:
-            # A read view of the state the dedupe pipeline writes: which articles need no fetch.
-            spider.state = crawl_store(crawler)
-            crawler.signals.connect(spider._close_state, signal=signals.spider_closed)
-            spider.complete = complete_file(settings)
+        spider.open_state(crawler, full=spider.full)  # with a complete -O file, lists are walked to their end
         return spider
 
     def _section_key(self, section: str) -> str:
@@ -177,29 +237,17 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
         """Whether an earlier run paginated ``section`` to its end (so known articles mark the rest as known)."""
         return self.state is not None and self.state.get_meta(self._section_key(section)) == "1"
 
-    def _close_state(self, spider: Any = None, reason: str = "finished") -> None:
-        if self.state is None:
-            return
-        if reason == "finished":
+    def close_state(self, spider: Any = None, reason: str = "finished") -> None:
+        if self.state is not None and reason == "finished":
             for section in sorted(self.completed_sections):
                 self.state.set_meta(self._section_key(section), "1")
-        self.state = None  # the crawl's shared store closes itself when the engine stops
+        super().close_state(spider, reason)
 
-    def known_change(self, entry: ListEntry) -> str:
-        """'new', 'known', 'changed' (known, but the list shows a newer time than stored) or 'revisit'
-        (known, published within ``NEWSCRAWL_REVISIT_HOURS``: fetched again to catch silent edits)."""
+    def known_change(self, entry: ListEntry) -> LinkStatus:
+        """:func:`link_status` of a list entry: its article as this outlet keys it, and its listed time."""
         if self.state is None:
             return "new"
-        record = self.state.get(article_id=article_id(self.site.slug, entry.key))
-        if record is None:
-            return "new"
-        if self.revisit_after and record.published_at and record.published_at >= self.revisit_after:
-            return "revisit"
-        stored = max(t for t in (record.published_at, record.modified_at) if t is not None) \
-            if (record.published_at or record.modified_at) else None
-        if entry.date and stored and entry.date > stored + timedelta(seconds=59):
-            return "changed"
-        return "known"
+        return self.link_change(self.state.get(article_id=article_id(self.site.slug, entry.key)), entry.date)
 
     # -- crawl plan -------------------------------------------------------------------
     def section_page(self, response: TextResponse) -> SectionPage:
@@ -327,15 +375,9 @@ class NewsSpider(TypedArgsSpider[OutletArgs], scrapy.Spider):
                 known += 1
             if status == "known":
                 stats.inc_value("newscrawl/links/known")
-                if self.complete and self.state is not None:
-                    ident = article_id(self.site.slug, entry.key)
-                    if needs_backfill(self.state, ident):
-                        # Exported before the store kept items (a schema-1 state): fetched once so the complete
-                        # file can hold it; the dedupe pipeline stores it (newscrawl/store/backfilled).
-                        stats.inc_value("newscrawl/links/backfill")
-                        yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
-                    else:  # written from the store at the end (newscrawl.extensions.complete)
-                        self.known_in_scope.add(ident)
+                if self.keep_known(article_id(self.site.slug, entry.key)):
+                    stats.inc_value("newscrawl/links/backfill")
+                    yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
                 continue
             stats.inc_value(f"newscrawl/links/{status}")
             yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})

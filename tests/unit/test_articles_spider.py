@@ -4,17 +4,21 @@ argument errors, ``max_articles``, and the shared response -> item path."""
 from __future__ import annotations
 
 import gzip
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Response, XmlResponse
 
 from newscrawl.families import resolve
+from newscrawl.families.generic import page_key
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage, parse_feed_date
 from newscrawl.parsing.dates import KST
 from newscrawl.spiders.articles import ArticlesSpider, is_http_url, link_key, read_url_lines
-from newscrawl.spiders.base import article_from_response
+from newscrawl.spiders.base import article_from_response, link_status
+from newscrawl.state.shared import close_crawl_store
+from newscrawl.state.store import SeenRecord
 from tests.helpers import project_crawler
 
 FIXTURES = Path(__file__).parents[1] / "pages" / "fixtures"
@@ -46,15 +50,17 @@ def test_rss_links_and_dates() -> None:
     ]
 
 
-def test_atom_prefers_alternate_link_and_published() -> None:
+def test_atom_prefers_alternate_link_and_published_and_keeps_updated() -> None:
     atom = """<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>tag:a.example,2023:1</id>
     <link rel="self" href="https://a.example/self"/><link rel="alternate" href="https://a.example/1"/>
     <updated>2023-12-06T00:00:00Z</updated><published>2023-12-05T00:00:00Z</published></entry>
     <entry><id>https://a.example/2</id></entry></feed>"""
     assert FeedPage(xml("https://a.example/atom", atom)).entries() == [
-        LinkEntry("https://a.example/1", datetime(2023, 12, 5, tzinfo=UTC)),
+        LinkEntry("https://a.example/1", datetime(2023, 12, 5, tzinfo=UTC), updated=datetime(2023, 12, 6, tzinfo=UTC)),
         LinkEntry("https://a.example/2", None),
     ]
+    # `since` reads the publication; an edit shows in the newest listed time.
+    assert FeedPage(xml("https://a.example/atom", atom)).entries()[0].changed_at == datetime(2023, 12, 6, tzinfo=UTC)
 
 
 def test_feed_in_euc_kr_served_as_octet_stream_and_gzipped() -> None:
@@ -97,7 +103,8 @@ def test_news_sitemap_prefers_publication_date_over_lastmod() -> None:
     page = SitemapPage(xml("https://a.example/sitemap.xml", NEWS_SITEMAP))
     assert not page.is_index
     assert page.entries() == [
-        LinkEntry("https://a.example/1", datetime(2023, 12, 5, 9, 42, 31, tzinfo=KST)),
+        LinkEntry("https://a.example/1", datetime(2023, 12, 5, 9, 42, 31, tzinfo=KST),
+                  updated=datetime(2023, 12, 9, tzinfo=KST)),
         LinkEntry("https://a.example/2", datetime(2023, 12, 6, tzinfo=KST)),
         LinkEntry("https://a.example/3", None),
         LinkEntry(None, None),
@@ -155,7 +162,8 @@ def test_link_key_collapses_variants_of_one_article() -> None:
 
 # -- arguments and the crawl plan ------------------------------------------------------------
 def make_spider(**kwargs: str) -> ArticlesSpider:
-    return ArticlesSpider.from_crawler(project_crawler(ArticlesSpider), **kwargs)
+    """The spider as a crawl builds it, its state in memory (an incremental run opens the store)."""
+    return ArticlesSpider.from_crawler(project_crawler(ArticlesSpider, NEWSCRAWL_STATE_URI="memory://"), **kwargs)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -216,3 +224,90 @@ def test_article_from_response_counts_what_is_not_an_item() -> None:
     assert item is not None and item.title and item.site == "127.0.0.1"
     assert article_from_response(response, site, stats, since=datetime(2100, 1, 1, tzinfo=KST)) is None
     assert stats.get_value("newscrawl/pages/older_than_since") == 1
+
+
+# -- incremental polling: the skip decision ---------------------------------------------------
+T0 = datetime(2024, 3, 5, 9, 0, tzinfo=KST)
+
+
+def stored(published: datetime | None = T0, modified: datetime | None = None) -> SeenRecord:
+    return SeenRecord(key=1, article_id="a:1", url_hash=None, content_hash=None, cluster_id=1, first_seen=T0,
+                      last_seen=T0, published_at=published, modified_at=modified, revision=1)
+
+
+@pytest.mark.parametrize(("record", "listed", "revisit_after", "expected"), [
+    (None, T0, None, "new"),
+    (stored(), None, None, "known"),  # a URL file lists no date
+    (stored(), T0, None, "known"),
+    (stored(), T0 + timedelta(seconds=59), None, "known"),  # lists show minutes: no edit
+    (stored(), T0 + timedelta(seconds=60), None, "changed"),
+    (stored(), T0 - timedelta(days=1), None, "known"),  # a day-only lastmod is older than the stored time
+    (stored(modified=T0 + timedelta(hours=2)), T0 + timedelta(hours=1), None, "known"),  # edit already stored
+    (stored(modified=T0 + timedelta(hours=2)), T0 + timedelta(hours=3), None, "changed"),
+    (stored(published=None), T0, None, "known"),  # nothing stored to compare with
+    (stored(), None, T0 - timedelta(hours=1), "revisit"),
+    (stored(), T0, T0 + timedelta(hours=1), "known"),  # published before the revisit window
+])
+def test_link_status(record: SeenRecord | None, listed: datetime | None, revisit_after: datetime | None,
+                     expected: str) -> None:
+    assert link_status(record, listed, revisit_after) == expected
+
+
+DADA = "http://127.0.0.1:8021/news/view.php?idx="
+
+
+@pytest.fixture
+def polling() -> Iterator[ArticlesSpider]:
+    """An incremental articles spider whose state knows dada article 7 (published T0) and one generic page."""
+    spider = make_spider(feed="https://a.example/rss")
+    assert spider.state is not None
+    spider.state.record("127.0.0.1:7", url=f"{DADA}7", content_hash="h7", published_at=T0)
+    # A generic page: its id hashes the page's canonical URL, which the store also holds.
+    spider.state.record("x.example:0123456789abcdef", url="https://x.example/story", content_hash="hx",
+                        published_at=T0, modified_at=T0 + timedelta(hours=1))
+    yield spider
+    close_crawl_store(spider.crawler)
+
+
+def test_known_entry_keys_links_as_the_dedupe_pipeline_keys_items(polling: ArticlesSpider) -> None:
+    spider = polling
+    # The family's article id, whatever menu code or host spelling the link has.
+    assert spider.known_entry(LinkEntry(f"{DADA}7&mcode=m1", T0)) == "known"
+    assert spider.known_entry(LinkEntry(f"{DADA}007")) == "known"
+    assert spider.known_entry(LinkEntry(f"{DADA}8", T0)) == "new"
+    assert spider.known_entry(LinkEntry(f"{DADA}7", T0 + timedelta(minutes=5))) == "changed"
+    # Atom `updated` / a news sitemap's `lastmod` beside the publication date shows the edit.
+    assert spider.known_entry(LinkEntry(f"{DADA}7", T0, updated=T0 + timedelta(minutes=5))) == "changed"
+    # Generic pages by canonical URL (tracking parameters and fragment dropped).
+    assert spider.known_entry(LinkEntry("https://x.example/story?utm_source=rss#top")) == "known"
+    assert spider.known_entry(LinkEntry("https://x.example/story", T0 + timedelta(minutes=30))) == "known"
+    assert spider.known_entry(LinkEntry("https://x.example/story", T0 + timedelta(hours=2))) == "changed"
+    assert spider.known_entry(LinkEntry("https://x.example/other")) == "new"
+    # A generic page stored under the id its canonical URL hashes to: scheme and www. variants find it.
+    stored_id = f"y.example:{page_key('http://www.y.example/a/1')}"
+    spider.state.record(stored_id, url="http://www.y.example/a/1", content_hash="hy", published_at=T0)
+    assert spider.stored_record("https://y.example/a/1?utm_medium=rss").article_id == stored_id
+    assert spider.known_entry(LinkEntry("https://y.example/a/1")) == "known"
+    assert spider.known_entry(LinkEntry("https://y.example/a/2")) == "new"
+
+
+def test_known_links_are_not_requested_nor_counted_against_max_articles(polling: ArticlesSpider) -> None:
+    spider = polling
+    spider.args = spider.args.model_copy(update={"max_articles": 2})
+    entries = [LinkEntry(f"{DADA}7", T0),  # known: no request, and not one of the 2 allowed
+               LinkEntry("https://x.example/story", T0 + timedelta(hours=3)),  # changed: fetched again
+               LinkEntry(f"{DADA}7&mcode=m2"), LinkEntry("https://x.example/story"),  # listed again in this run
+               LinkEntry(f"{DADA}8"), LinkEntry(f"{DADA}9")]
+    assert [r.url for r in spider._article_requests(entries, "test")] == ["https://x.example/story", f"{DADA}8"]
+    stats = spider.crawler.stats
+    assert stats.get_value("newscrawl/links/known") == 1
+    assert stats.get_value("newscrawl/links/changed") == 1
+    assert stats.get_value("newscrawl/links/duplicate") == 2
+    assert stats.get_value("newscrawl/links/new") == 1
+    assert stats.get_value("newscrawl/articles/over_max_articles") == 1
+
+
+def test_full_ignores_the_state() -> None:
+    spider = make_spider(feed="https://a.example/rss", full="true")
+    assert spider.full is True and spider.state is None
+    assert spider.known_entry(LinkEntry(f"{DADA}7", T0)) == "new"

@@ -39,7 +39,7 @@ from tests.helpers import project_crawler
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 OUTLET_ARGS = "base_url, full, max_pages, sections, since, until"
 FAMILY_ARGS = "base_url, full, max_pages, name, sections, since, slug, until"
-ARTICLES_ARGS = "feed, max_articles, since, sitemap, urls"
+ARTICLES_ARGS = "feed, full, max_articles, since, sitemap, urls"
 
 
 @pytest.fixture
