@@ -58,6 +58,12 @@ def test_version_is_the_one_in_pyproject() -> None:
     assert user_agent("https://x.example").startswith(f"newscrawl/{newscrawl.__version__} ")
 
 
+def test_the_changelog_describes_this_version() -> None:
+    """A release bumps the version, gets its CHANGELOG section (and its v-tag, README *Licence and changes*)."""
+    changelog = (PACKAGE.parent / "CHANGELOG.md").read_text("utf-8")
+    assert f"## [{newscrawl.__version__}] - " in changelog
+
+
 def test_user_agent_default_and_an_explicit_user_agent_wins() -> None:
     default = project_settings_with()
     UserAgentAddon().update_settings(default)
