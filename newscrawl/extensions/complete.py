@@ -49,7 +49,6 @@ from newscrawl.output.feeds import complete_file
 from newscrawl.output.storage import COMPLETE_STAT
 from newscrawl.pipelines import Rejected
 from newscrawl.state.shared import crawl_store
-from newscrawl.state.store import StoredItem
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +61,6 @@ def item_key(item: Any) -> str | None:
     adapter = ItemAdapter(item)
     key = adapter.get("article_id") or adapter.get("canonical_url") or adapter.get("url")
     return str(key) if key else None
-
-
-def sort_key(stored: StoredItem) -> tuple[str, bool, datetime, str]:
-    published = stored.published_at
-    return stored.site or "", published is None, published or _NO_DATE, stored.article_id
 
 
 class CompleteFile:
@@ -113,34 +107,39 @@ class CompleteFile:
         raise DontCloseSpider
 
     def emit(self, response: Response) -> Iterator[StoredArticle | StoredReject]:
+        """The stored items of the scope, in order; only ids and times are held, each item is read as it goes."""
         store = crawl_store(self.crawler)
         spider = self.crawler.spider
         since, until = getattr(spider, "since", None), getattr(spider, "until", None)
         known = sorted(getattr(spider, "known_in_scope", ()))
-        articles: list[StoredItem] = []
-        rejects: list[StoredItem] = []
+        order: list[tuple[str, bool, datetime, str]] = []
         for key in dict.fromkeys([*self.keys, *known]):
+            record = store.get(article_id=key)
+            if record is None:
+                continue
+            published = record.published_at
+            if published is not None and ((since and published < since) or (until and published > until)):
+                continue
+            order.append((key.rpartition(":")[0], published is None, published or _NO_DATE, key))
+        order.sort()
+        stats = self.crawler.stats
+        assert stats is not None
+        logger.info("complete file: writing up to %d articles of this crawl's scope from the store (%d met in this "
+                    "run, %d known from earlier runs and not fetched)", len(order), len(self.keys), len(known))
+        rejects: list[str] = []
+        for *_, key in order:
             found = store.latest_item(key, include_rejects=self.rejects_complete)
-            if found is None:
+            if found is None:  # a re-post or a dropped near duplicate: nothing to write
                 continue
             if found.kind == "reject":
                 if key not in self.rejected:
-                    rejects.append(found)
+                    rejects.append(key)
                 continue
-            published = found.published_at
-            if published is not None and ((since and published < since) or (until and published > until)):
-                continue
-            articles.append(found)
-        articles.sort(key=sort_key)
-        stats = self.crawler.stats
-        assert stats is not None
-        logger.info("complete file: writing %d articles of this crawl's scope from the store (%d met in this run, "
-                    "%d known from earlier runs and not fetched)%s", len(articles), len(self.keys), len(known),
-                    f", {len(rejects)} remembered rejects" if rejects else "")
-        for stored in articles:
             stats.inc_value("newscrawl/store/from_store")
-            yield StoredArticle.from_record(stored.item)
-        for stored in sorted(rejects, key=sort_key):
-            stats.inc_value("newscrawl/store/rejects_from_store")
-            yield StoredReject(stored.item)
+            yield StoredArticle.from_record(found.item)
+        for key in rejects:
+            found = store.latest_item(key, include_rejects=True)
+            if found is not None:
+                stats.inc_value("newscrawl/store/rejects_from_store")
+                yield StoredReject(found.item)
         stats.set_value(COMPLETE_STAT, 1)
