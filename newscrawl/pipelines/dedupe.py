@@ -75,7 +75,7 @@ from newscrawl.output.exporters import export_dict
 from newscrawl.output.feeds import appended_feeds, csv_keys, read_jsonl, rebuild_csv, record_key, trim_cut_line
 from newscrawl.output.storage import sync_files, write_failed, write_failure
 from newscrawl.pipelines import Backfilled, Duplicate, Rejected
-from newscrawl.pipelines.validate import rejects_path
+from newscrawl.pipelines.validate import reject_record, rejects_path
 from newscrawl.state.near import signature
 from newscrawl.state.shared import crawl_store
 from newscrawl.state.store import SeenRecord, SeenStore, content_prefix, state_location
@@ -213,8 +213,7 @@ class DedupePipeline:
         if not key or key in self.run_ids or self.store.get(article_id=key) is not None:
             return
         published, modified = adapter.get("published_at"), adapter.get("modified_at")
-        record = export_dict(item)
-        record["reject_reason"] = ",".join(exception.reasons)
+        record = reject_record(item, exception.reasons)
         if self._record(key, "reject", url=adapter.get("canonical_url"),
                         published_at=published if getattr(published, "tzinfo", None) else None,
                         modified_at=modified if getattr(modified, "tzinfo", None) else None) \

@@ -165,6 +165,13 @@ def validate_article(item: Any, limits: Limits | None = None, domains: tuple[str
     return reasons
 
 
+def reject_record(item: Any, reasons: list[str]) -> dict[str, Any]:
+    """A reject as the rejects file (and the store) keep it: the exported item plus ``reject_reason``."""
+    record = export_dict(item)
+    record["reject_reason"] = ",".join(reasons)
+    return record
+
+
 class RejectsWriter:
     """Append-only JSON Lines file of rejected items (the full item plus ``reject_reason``).
 
@@ -186,9 +193,7 @@ class RejectsWriter:
         self._fh = open_durable(self.crawler, self.path, self.overwrite)
 
     def write(self, item: Any, reasons: list[str]) -> None:
-        record = export_dict(item)
-        record["reject_reason"] = ",".join(reasons)
-        self.write_record(record)
+        self.write_record(reject_record(item, reasons))
 
     def write_record(self, record: dict[str, Any]) -> None:
         """One rejects-file line (an exported item dict with its ``reject_reason``)."""

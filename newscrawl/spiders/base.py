@@ -327,9 +327,9 @@ class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
         return None
 
     def parse_list(self, response: Response, section: str | None = None,
-                   page: int | None = None) -> Iterator[scrapy.Request | Article]:
-        """One page of a section list -> article requests (or, for ``-O``, known articles from
-        the store) and the next page (module docstring).
+                   page: int | None = None) -> Iterator[scrapy.Request]:
+        """One page of a section list -> article requests and the next page (module docstring); with
+        a complete ``-O`` file the known articles it shows are noted (:meth:`keep_known`), not fetched.
 
         @fixtures list
         """
