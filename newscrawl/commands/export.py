@@ -44,13 +44,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.files import atomic_file
-from newscrawl.output.dataset import FORMATS, Counts, WriterOptions, format_of, write_dataset
 from newscrawl.output.storage import EXIT_WRITE_ERROR, describe
 from newscrawl.spiders.args import parse_since, parse_until
 from newscrawl.state.store import (
@@ -61,6 +60,13 @@ from newscrawl.state.store import (
     open_store,
     state_location,
 )
+
+if TYPE_CHECKING:
+    from newscrawl.output.dataset import Counts, WriterOptions
+
+#: The formats (newscrawl.output.dataset.FORMATS, kept equal by a test). The dataset module imports pyarrow,
+#: and Scrapy imports every command module on every command: it is imported only when an export runs.
+DATASET_FORMATS = ("jsonl", "csv", "parquet")
 
 #: Seconds between progress updates: a terminal bar, or a line in a log.
 TTY_INTERVAL = 1.0
@@ -196,7 +202,7 @@ class Command(ScrapyCommand):
                             help="the file to write (replaced if it exists); - for stdout")
         parser.add_argument("-o", "--output", dest="export_append", metavar="FILE", help=argparse.SUPPRESS)
         parser.add_argument("-t", "--output-format", dest="export_format", metavar="FORMAT",
-                            help=f"force the format: {', '.join(FORMATS)} (default: from the file name)")
+                            help=f"force the format: {', '.join(DATASET_FORMATS)} (default: from the file name)")
         parser.add_argument("--site", action="append", metavar="SITE",
                             help="only this outlet (repeatable, or comma-separated)")
         parser.add_argument("--since", help="published at or after (YYYY-MM-DD or ISO 8601; Korea time by default)")
@@ -216,6 +222,8 @@ class Command(ScrapyCommand):
             raise UsageError("give the file to write: -O all.jsonl, -O all.csv or -O all.parquet (- for stdout)")
         target: str = opts.export_output
         try:
+            from newscrawl.output.dataset import format_of  # pyarrow: only when exporting (module docstring)
+
             fmt = format_of(target, opts.export_format)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
@@ -259,6 +267,8 @@ class Command(ScrapyCommand):
             store.close()
 
     def _options(self, query: dict[str, Any]) -> WriterOptions:
+        from newscrawl.output.dataset import WriterOptions
+
         assert self.settings is not None
         filters = " ".join(f"{k}={v.isoformat() if isinstance(v, datetime) else v}" for k, v in query.items()
                            if v not in (None, False))
@@ -307,6 +317,8 @@ class Command(ScrapyCommand):
 
     def _write(self, store: SQLiteSeenStore, query: dict[str, Any], file: BinaryIO, fmt: str,
                options: WriterOptions, progress: Progress) -> Counts:
+        from newscrawl.output.dataset import write_dataset
+
         return write_dataset(store.items(**query), file, fmt, include_rejects=query["include_rejects"],
                              options=options, progress=progress)
 

@@ -24,17 +24,20 @@ import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl import __version__
 from newscrawl.config import project_path
-from newscrawl.dashboard.data import Dashboard, StoreSummary, read_runs, summarise_store, window_start
 from newscrawl.files import write_atomically
 from newscrawl.output.feeds import output_dir
 from newscrawl.spiders.args import parse_since
 from newscrawl.state.store import SCHEMA_VERSION, StateError, open_store, state_location
+
+if TYPE_CHECKING:
+    from newscrawl.dashboard.data import StoreSummary
 
 
 def schema_version(path: Path) -> int | None:
@@ -53,6 +56,9 @@ def schema_version(path: Path) -> int | None:
 
 def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, str | None, list[str]]:
     """(summary or None, where the store is, notes for the page) for the state ``uri``."""
+    # Imported here, not at the top: Scrapy imports every command module on every command.
+    from newscrawl.dashboard.data import summarise_store
+
     try:
         location = state_location(uri)
     except ValueError as exc:
@@ -120,6 +126,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--days", type=int, metavar="N", help="the last N days, today included")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from newscrawl.dashboard.data import Dashboard, read_runs, window_start
+
         assert self.settings is not None
         if args:
             raise UsageError(f"scrapy report takes no arguments, got {' '.join(args)!r} (the page goes to -O FILE)")

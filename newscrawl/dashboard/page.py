@@ -14,6 +14,7 @@ from html import escape
 
 from newscrawl.dashboard import charts
 from newscrawl.dashboard.data import FAILED, Cluster, Dashboard, Run, check_names, reject_reasons
+from newscrawl.parsing.dates import KST
 
 #: Chart sections, in page order: (id, heading).
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -141,7 +142,7 @@ def _clusters_list(clusters: Sequence[Cluster], names: dict[str, str]) -> str:
     rows = []
     for cluster in clusters:
         members = "".join(f"<li>{_link(m.url, m.title or m.article_id)} "
-                          f"<small>{_site(m.site, names)}, {_e(m.published_at.date() if m.published_at else '-')}</small></li>"
+                          f"<small>{_site(m.site, names)}, {_e(m.published_at.astimezone(KST).date() if m.published_at else '-')}</small></li>"
                           for m in cluster.members[:MEMBERS_SHOWN])
         more = len(cluster.members) - MEMBERS_SHOWN
         if more > 0:

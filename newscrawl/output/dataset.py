@@ -140,14 +140,12 @@ class CsvWriter:
     def __init__(self, file: BinaryIO, fields: Sequence[str], *, list_separator: str = DEFAULT_LIST_SEPARATOR,
                  excel: bool = False, encoding: str | None = "utf-8") -> None:
         self.fields = list(fields)
-        self.rows = 0
         self.exporter = CsvArticleExporter(cast(BytesIO, file), fields_to_export=self.fields,
                                            list_separator=list_separator, excel=excel, encoding=encoding)
         self.exporter.start_exporting()
 
     def write(self, item: Mapping[str, Any]) -> None:
         self.exporter.export_item(dict(item))
-        self.rows += 1
 
     def close(self) -> None:
         # The header was written by start_exporting (CsvArticleExporter), so an empty selection is still

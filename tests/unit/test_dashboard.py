@@ -249,3 +249,12 @@ def test_charts_fall_back_to_slugs_without_a_korean_font(monkeypatch: pytest.Mon
     assert charts.drawable("뉴스21 통신 (news21tongsin)", "news21tongsin") == "news21tongsin"
     assert charts.drawable("body_too_short", "?") == "body_too_short"
     assert charts._style()["font.family"] == ["DejaVu Sans"]
+
+
+def test_cluster_members_show_their_korea_day(tmp_path: Path, store: SeenStore) -> None:
+    """An article published at 00:30 KST (the previous day in UTC) is listed under its Korea day, as in the charts."""
+    early = datetime(2026, 11, 21, 0, 30, tzinfo=KST)
+    put(store, "a:1", early, title="새벽 기사")
+    put(store, "b:1", early, cluster="a:1")
+    page = render(dashboard(tmp_path, store))
+    assert "2026-11-21</small>" in page and "2026-11-20</small>" not in page

@@ -180,3 +180,25 @@ def test_matplotlib_is_imported_only_by_the_dashboard_charts() -> None:
     """A crawl never loads the plotting library (nor the browser driver, which only tests and scripts use)."""
     edges = [e for e in _edges() if _within(e[1], "matplotlib") or _within(e[1], "playwright")]
     assert edges and {e[0] for e in edges} == {"newscrawl.dashboard.charts"}, _show(edges)
+
+
+def test_commands_load_no_heavy_library_until_they_run() -> None:
+    """Scrapy imports every command module on every command (scrapy crawl too): export's pyarrow and the
+    dashboard's data/matplotlib are imported only when those commands run."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pkgutil, importlib, newscrawl.commands as c\n"
+            "for m in pkgutil.iter_modules(c.__path__): importlib.import_module('newscrawl.commands.' + m.name)\n"
+            "print(','.join(m for m in ('pyarrow', 'matplotlib', 'newscrawl.dashboard.data', "
+            "'newscrawl.output.dataset') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE_DIR.parent)
+    assert out.stdout.strip() == ""
+
+
+def test_export_command_formats_are_the_dataset_formats() -> None:
+    from newscrawl.commands.export import DATASET_FORMATS
+    from newscrawl.output.dataset import FORMATS
+
+    assert DATASET_FORMATS == FORMATS
