@@ -247,7 +247,7 @@ class Command(ScrapyCommand):
                 state_path.with_name(state_path.name + end).resolve() for end in ("-wal", "-shm", ".lock")}:
             raise UsageError(f"-O {target} is the state file itself: choose another file")
         try:
-            store = open_store(uri)
+            store = open_store(uri, readonly=True)  # beside a running crawl; never migrates
         except StateError as exc:
             print(f"export: {exc}", file=sys.stderr)
             self.exitcode = EXIT_BAD_STATE

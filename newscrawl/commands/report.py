@@ -75,7 +75,7 @@ def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, s
         return None, str(path), [f"The state file {path} has schema {version} (written by an older newscrawl): "
                                  "it holds no stored articles; the next crawl upgrades it."]
     try:
-        store = open_store(uri)
+        store = open_store(uri, readonly=True)
     except StateError as exc:
         return None, str(path), [f"The state file cannot be read: {exc}"]
     try:

@@ -442,11 +442,18 @@ class SQLiteSeenStore:
 
     An existing file is checked first (:func:`check_state_file`): :class:`StateError` when it
     cannot be trusted. ``check=False`` skips that (``scrapy state rebuild`` writing a new file).
+    ``readonly=True`` (``scrapy export``, ``scrapy report``) opens an existing file for reading only:
+    nothing is created, migrated or locked, and it reads beside a crawl that holds a write transaction
+    (WAL); a missing file, an untrusted one or another schema version raise :class:`StateError`.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, near_threshold: float = DEFAULT_THRESHOLD,
-                 cache_mb: int = 32, check: bool = True) -> None:
+                 cache_mb: int = 32, check: bool = True, readonly: bool = False) -> None:
         self.path = str(path)
+        self._depth = 0
+        if readonly:
+            self._open_readonly(Path(self.path), near_threshold, cache_mb)
+            return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             if check and not check_state_file(self.path):
@@ -481,7 +488,28 @@ class SQLiteSeenStore:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        self._depth = 0
+        self._load_sites()
+
+    def _open_readonly(self, path: Path, near_threshold: float, cache_mb: int) -> None:
+        if not path.is_file():
+            raise StateError(path, "does not exist (a crawl creates it)")
+        problem = _header_problem(path)
+        if problem:
+            raise StateError(path, problem)
+        try:
+            # query_only rather than mode=ro: the same refusal of every write, and closing the last
+            # connection still folds and removes the -wal/-shm files, so a reader leaves the folder as it was.
+            self.conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+            self.conn.execute("PRAGMA query_only=1")
+        except sqlite3.Error as exc:
+            raise StateError(path, f"cannot be opened ({exc})") from None
+        self.conn.execute("PRAGMA busy_timeout=10000")
+        self.conn.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
+        version = check_connection(self.conn, path)
+        if version != SCHEMA_VERSION:
+            raise StateError(path, f"has state schema {version}, not {SCHEMA_VERSION}: the next `scrapy crawl` "
+                                   "with it upgrades it (it is only read here)")
+        self.near = NearIndex(self.conn, threshold=near_threshold, table="article")
         self._load_sites()
 
     # -- transactions ---------------------------------------------------------------

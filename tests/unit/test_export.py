@@ -17,6 +17,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -533,3 +534,21 @@ def test_the_readme_duckdb_recipes(export: Any, stored: dict, tmp_path: Path) ->
     assert days == [("2024-05-01", 1), ("2024-05-15", 1), ("2024-05-31", 1), ("2024-06-01", 1)]
     assert con.execute("SELECT count(*), min(title) FROM read_json_auto('all.jsonl') WHERE site = 'beta'"
                        ).fetchone() == (1, "베타 소식")
+
+
+def test_export_runs_beside_a_crawl_holding_a_write_transaction(stored: dict, state: Path, tmp_path: Path) -> None:
+    """A crawl keeps a state transaction open across NEWSCRAWL_STATE_COMMIT_EVERY items: export only reads
+    (it waited 10 s for the write lock and ended in a traceback)."""
+    writer = SQLiteSeenStore(state)
+    out = tmp_path / "all.jsonl"
+    try:
+        with writer.batch():
+            writer.set_meta("crawl", "running")  # the write lock is held from here
+            started = time.monotonic()
+            proc = subprocess.run([sys.executable, "-m", "scrapy", "export", "-O", str(out), "--uri",
+                                   f"sqlite:///{state}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 0, proc.stderr
+            assert time.monotonic() - started < 9  # never waited for the busy timeout
+    finally:
+        writer.close()
+    assert len(out.read_text("utf-8").splitlines()) == 5

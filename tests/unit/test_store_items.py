@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.state.store import SCHEMA, SQLiteSeenStore, pack_item, unpack_item
+from newscrawl.state.store import SCHEMA, SQLiteSeenStore, StateError, pack_item, unpack_item
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -120,3 +120,33 @@ def test_schema_1_file_is_migrated_on_open(tmp_path: Path) -> None:
     with SQLiteSeenStore(path) as store:
         assert [s.item["title"] for s in store.items()] == ["다시 받은 기사"]
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_read_only_store_reads_and_never_writes(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with SQLiteSeenStore(path) as store:
+        store.record("a:1")
+        store.put_item("a:1", item("a:1", "읽기 전용"), revision=1)
+    before = path.read_bytes()
+    with SQLiteSeenStore(path, readonly=True) as reader:
+        assert [s.item["title"] for s in reader.items()] == ["읽기 전용"]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader.record("a:2")
+    assert path.read_bytes() == before
+    with pytest.raises(StateError, match="does not exist"):
+        SQLiteSeenStore(tmp_path / "missing.sqlite", readonly=True)
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_a_read_only_open_does_not_migrate_a_schema_1_file(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    for statement in SCHEMA.split(";"):
+        if statement.strip() and "TABLE IF NOT EXISTS item" not in statement:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StateError, match="schema 1"):
+        SQLiteSeenStore(path, readonly=True)
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
