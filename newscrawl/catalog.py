@@ -17,8 +17,11 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from newscrawl.render.actions import Action, RenderMode, parse_actions, render_mode
+
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
-_KEYS = frozenset({"name", "family", "base_url", "domains", "sections", "charset", "language"})
+_KEYS = frozenset({"name", "family", "base_url", "domains", "sections", "charset", "language", "render",
+                   "list_actions", "article_actions"})
 
 
 @attrs.frozen
@@ -33,6 +36,11 @@ class Outlet:
     sections: tuple[str, ...] = ()
     charset: str = "utf-8"
     language: str = "ko"
+    #: Which pages need a browser (``newscrawl.render.actions``); None: the family's default.
+    render: RenderMode | None = None
+    #: Page actions for rendered list / article pages; None: the family's.
+    list_actions: tuple[Action, ...] | None = None
+    article_actions: tuple[Action, ...] | None = None
 
     def with_base_url(self, base_url: str) -> Outlet:
         """The same outlet served from another address (a local demo copy or a mirror)."""
@@ -56,6 +64,12 @@ def _outlet(slug: str, data: dict[str, Any]) -> Outlet:
     unknown = set(data) - _KEYS
     if unknown:
         raise CatalogError(f"catalog outlet {slug!r}: unknown keys {sorted(unknown)}")
+    try:
+        render = render_mode(data["render"], "render") if "render" in data else None
+        actions = {key: parse_actions(data[key], key) if key in data else None
+                   for key in ("list_actions", "article_actions")}
+    except ValueError as exc:
+        raise CatalogError(f"catalog outlet {slug!r}: {exc}") from None
     return Outlet(
         slug=slug,
         name=data["name"],
@@ -65,6 +79,9 @@ def _outlet(slug: str, data: dict[str, Any]) -> Outlet:
         sections=tuple(data.get("sections", ())),
         charset=data.get("charset", "utf-8"),
         language=data.get("language", "ko"),
+        render=render,
+        list_actions=actions["list_actions"],
+        article_actions=actions["article_actions"],
     )
 
 

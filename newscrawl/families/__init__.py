@@ -12,6 +12,7 @@ from newscrawl.catalog import CatalogError, Outlet, load_catalog
 from newscrawl.families import dada, generic, ndsoft
 from newscrawl.families.base import Family
 from newscrawl.parsing.urls import host_of
+from newscrawl.render.actions import RenderMode, RenderPlan
 
 #: Every family, in the order :func:`resolve` tries their URL patterns; generic (matches anything) last.
 FAMILIES: dict[str, Family] = {family.name: family for family in (dada.FAMILY, ndsoft.FAMILY, generic.FAMILY)}
@@ -27,6 +28,17 @@ def get_family(name: str) -> Family:
 
 def family_of(outlet: Outlet) -> Family:
     return get_family(outlet.family)
+
+
+def render_plan(outlet: Outlet, mode: RenderMode | None = None) -> RenderPlan:
+    """What a crawl of ``outlet`` renders: ``mode`` (a spider argument) over the catalog entry's
+    ``render`` over the family's default; actions from the catalog entry, else the family."""
+    default = family_of(outlet).render
+    return RenderPlan(
+        mode=mode or outlet.render or default.mode,
+        list_actions=default.list_actions if outlet.list_actions is None else outlet.list_actions,
+        article_actions=default.article_actions if outlet.article_actions is None else outlet.article_actions,
+    )
 
 
 def check_catalog(catalog: dict[str, Outlet]) -> dict[str, Outlet]:
@@ -57,4 +69,5 @@ def resolve(url: str, catalog: dict[str, Outlet] | None = None) -> Outlet:
     return Outlet(slug=host, name=host, family=family.name, base_url=base_url, domains=(host,))
 
 
-__all__ = ["FAMILIES", "CatalogError", "Family", "Outlet", "check_catalog", "family_of", "get_family", "resolve"]
+__all__ = ["FAMILIES", "CatalogError", "Family", "Outlet", "check_catalog", "family_of", "get_family", "render_plan",
+           "resolve"]

@@ -14,6 +14,7 @@ import attrs
 
 from newscrawl.pages.article import ArticlePage
 from newscrawl.pages.section import SectionPage
+from newscrawl.render.actions import RenderPlan
 
 
 @attrs.frozen
@@ -37,6 +38,8 @@ class Family:
     #: ``list_page(url)``: the ``(section_code, page)`` a URL of this CMS lists, or None when it is
     #: not a section list (the inverse of :attr:`list_url`; ``scrapy parse`` dispatches on it).
     list_page: Callable[[str], tuple[str, int] | None] | None = None
+    #: What this CMS needs from a browser by default (a catalog outlet's ``render``/``*_actions`` override it).
+    render: RenderPlan = attrs.field(factory=RenderPlan)
 
     def matches_url(self, url: str) -> bool:
         """Whether ``url`` looks like an article of this CMS."""
