@@ -26,7 +26,7 @@ Only this module's keys are accepted: a misspelt one is a :class:`CatalogError`-
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import attrs
 
@@ -85,7 +85,7 @@ def render_mode(value: Any, where: str = "render") -> RenderMode:
     text = aliases.get(text, text)
     if text not in RENDER_MODES:
         raise ValueError(f"{where}={value!r}: use one of {', '.join(RENDER_MODES)}")
-    return cast(RenderMode, text)
+    return text  # narrowed to RenderMode by the membership test above
 
 
 def _number(data: Mapping[str, Any], key: str, default: float, where: str, *, whole: bool = False) -> float:

@@ -147,9 +147,15 @@ def test_parsing_imports_nothing_else_from_newscrawl() -> None:
     assert not upward, _show(upward)
 
 
+#: Data modules the catalog may read: leaves themselves (attrs and the standard library only).
+CATALOG_LEAVES = ("newscrawl.render.actions",)
+
+
 def test_catalog_is_a_leaf() -> None:
-    """The catalog is data every layer reads; it reads no newscrawl module."""
-    edges = [e for e in _internal_edges() if e[0] == "newscrawl.catalog"]
+    """The catalog is data every layer reads; it reads no newscrawl module but the leaf data
+    modules of its own keys (render modes and page actions), which read none either."""
+    edges = [e for e in _internal_edges() if e[0] in ("newscrawl.catalog", *CATALOG_LEAVES)
+             and not (e[0] == "newscrawl.catalog" and e[1] in CATALOG_LEAVES)]
     assert not edges, _show(edges)
 
 
