@@ -70,6 +70,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.middlewares.RedirectGuardMiddleware": 605,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "newscrawl.middlewares.BoundedHttpCompressionMiddleware": 590,
+    # Crawls that render only (else NotConfigured): counts rendered pages, re-fetches damaged text plainly.
+    "newscrawl.render.middleware.RenderMiddleware": 950,
 }
 
 # scrapy check: the @fixtures contract (newscrawl/contracts.py) runs callbacks on the saved page fixtures.
@@ -106,6 +108,20 @@ NEWSCRAWL_NEAR_THRESHOLD = 0.35
 NEWSCRAWL_STATE_COMMIT_EVERY = 50
 NEWSCRAWL_SUMMARY_ENABLED = True
 NEWSCRAWL_CHARSET_REPAIR_ENABLED = True  # re-decode pages whose declared charset is wrong
+
+# --- JavaScript outlets (see README "JavaScript outlets") --------------------------------
+# Only crawls whose outlet renders (catalog/family `render`, `-a render=...`) load scrapy-playwright and a browser.
+NEWSCRAWL_RENDER_BROWSER = None  # Chromium executable; None: /usr/lib/chromium/chromium, /usr/bin/chromium, PATH
+NEWSCRAWL_RENDER_MAX_PAGES = 2  # browser pages open at once (one context; each costs the browser 30-60 MB)
+NEWSCRAWL_RENDER_RESTART_PAGES = 500  # the browser is restarted after this many rendered pages; 0 = never
+NEWSCRAWL_RENDER_BLOCK = ["image", "media", "font"]  # resource types the browser may not fetch
+NEWSCRAWL_RENDER_THIRD_PARTY = False  # let the browser fetch from hosts other than the outlet's
+# An outlet that renders its lists: an article page fetched plainly that lacks what the first `wait` action of its
+# article_actions waits for (its body is written by script) is fetched once more through the browser.
+NEWSCRAWL_RENDER_FALLBACK = True
+# Once per crawl that renders lists: check whether RSS, a sitemap, data embedded in the page or the JSON endpoint
+# the page calls would give the same links without a browser (a log line and the run report's "render" block).
+NEWSCRAWL_RENDER_PROBE = True
 
 # --- Cron operations (see README "Running from cron") ------------------------------------
 NEWSCRAWL_LOCK_ENABLED = True  # `scrapy crawl` locks <state file>.lock; a second crawl exits 75

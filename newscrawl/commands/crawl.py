@@ -32,6 +32,7 @@ from scrapy.exceptions import UsageError
 
 from newscrawl.extensions.health import EXIT_HEALTH
 from newscrawl.output.storage import EXIT_WRITE_ERROR
+from newscrawl.render.setup import RenderUnavailable, browser_executable
 from newscrawl.spiders.args import SpiderArgumentError, TypedArgsSpider
 from newscrawl.state.lock import EXIT_LOCKED, LockBusy, lock_for_settings
 from newscrawl.state.rebuild import check_crawl_state
@@ -67,6 +68,14 @@ class Command(ScrapyCrawlCommand):
                 arguments, _ = spidercls.parse_arguments(opts.spargs, crawler.settings)
             except SpiderArgumentError as exc:
                 # Raised later, in the spider's from_crawler, it would be an asyncio traceback.
+                logger.error("%s", exc)
+                self.exitcode = 1
+                return
+            planned = getattr(spidercls, "planned_render", None)
+            try:
+                if planned is not None and planned(arguments).enabled:
+                    browser_executable(crawler.settings)  # no Chromium: one line now, not a traceback later
+            except RenderUnavailable as exc:
                 logger.error("%s", exc)
                 self.exitcode = 1
                 return

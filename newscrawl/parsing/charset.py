@@ -17,7 +17,7 @@ import re
 from functools import cache
 from typing import TypeVar
 
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse
 
 #: The response class is kept: an HtmlResponse comes back as an HtmlResponse.
 _Response = TypeVar("_Response", bound=TextResponse)
@@ -141,3 +141,29 @@ def _is_common_syllable(ch: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+#: Python codec names -> the WHATWG labels a browser knows (it has no "cp949"; its euc-kr is windows-949).
+_BROWSER_LABELS = {"cp949": "euc-kr", "euc-kr": "euc-kr", "euc_kr": "euc-kr", "utf-8": "utf-8", "utf8": "utf-8"}
+
+
+def browser_charset(url: str, body: bytes, content_type: str | None) -> tuple[str, str | None] | None:
+    """The charset a browser must decode an HTML document with to read what Scrapy reads.
+
+    ``(label, change)`` for HTML: the encoding Scrapy settles on (HTTP header, BOM, ``<meta>``),
+    repaired by :func:`repair_encoding` when it is wrong, as a WHATWG label; ``change`` is
+    ``'old->new'`` when the page's own declaration was wrong (else None). None for anything that
+    is not HTML (left as the server sent it).
+
+    Why: a browser decodes by the same declarations, so a UTF-8 page under an ``euc-kr`` label comes
+    out of it as mojibake that no later repair can undo (the bytes are gone); answering the browser
+    with the right charset in the Content-Type header (which outranks ``<meta>``) avoids that.
+    """
+    ctype = (content_type or "").lower()
+    if ctype and "html" not in ctype:
+        return None
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = HtmlResponse(url=url, body=body, headers=headers)
+    repaired, change = repair_encoding(response)
+    encoding = _norm(repaired.encoding)
+    return _BROWSER_LABELS.get(encoding, encoding), change

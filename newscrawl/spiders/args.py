@@ -34,6 +34,7 @@ from scrapy.settings import BaseSettings
 from newscrawl.catalog import Outlet
 from newscrawl.parsing.dates import KST, parse_datetime
 from newscrawl.parsing.urls import host_of
+from newscrawl.render.actions import RenderMode, render_mode
 
 #: Arguments let through to ``scrapy.Spider`` unchecked: Scrapyd passes its job id as ``-a _job=...``.
 PASSTHROUGH = frozenset({"_job"})
@@ -182,6 +183,10 @@ def _urls_file(value: Any, info: ValidationInfo) -> Path | None:
     return path
 
 
+def _render(value: Any, info: ValidationInfo) -> str | None:
+    return None if value is None else render_mode(value, _label(info))
+
+
 def _text(value: Any, info: ValidationInfo) -> str | None:
     return None if value is None else str(value)
 
@@ -215,6 +220,8 @@ class OutletArgs(SpiderArgs):
     max_pages: Annotated[int, BeforeValidator(_count), Setting("NEWSCRAWL_MAX_PAGES")]
     #: Skip newer list entries and articles; a bare date means the end of that day (``NEWSCRAWL_UNTIL``).
     until: Annotated[datetime | None, BeforeValidator(_until), Setting("NEWSCRAWL_UNTIL")]
+    #: Which pages go through the browser (none / lists / articles / all); None: the catalog's, else the family's.
+    render: Annotated[RenderMode | None, BeforeValidator(_render)] = None
 
     @model_validator(mode="after")
     def _window(self, info: ValidationInfo) -> Self:
@@ -268,6 +275,8 @@ class ArticlesArgs(SpiderArgs):
     sitemap: Annotated[tuple[str, ...] | None, BeforeValidator(_sources)] = None
     #: Article pages requested at most, 0 = no limit (``NEWSCRAWL_MAX_ARTICLES``).
     max_articles: Annotated[int, BeforeValidator(_count), Setting("NEWSCRAWL_MAX_ARTICLES")]
+    #: ``true``: every article page goes through the browser (JavaScript-built pages).
+    render: Annotated[bool, BeforeValidator(_flag)] = False
 
     @model_validator(mode="before")
     @classmethod

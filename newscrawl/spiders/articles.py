@@ -69,12 +69,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from newscrawl.families import family_of, generic, resolve
+from newscrawl.families import family_of, generic, render_plan, resolve
 from newscrawl.items import Article
 from newscrawl.pages.feeds import FeedPage, LinkEntry, NotAFeed, NotASitemap, SitemapPage
 from newscrawl.parsing.urls import article_id, canonical_url
+from newscrawl.render.actions import RenderPlan
 from newscrawl.spiders.args import ArticlesArgs, TypedArgsSpider, is_http_url
-from newscrawl.spiders.base import IncrementalMixin, LinkStatus, article_from_response
+from newscrawl.spiders.base import IncrementalMixin, LinkStatus, RenderingMixin, article_from_response
 from newscrawl.state.store import SeenRecord
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def read_url_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-class ArticlesSpider(IncrementalMixin, TypedArgsSpider[ArticlesArgs], scrapy.Spider):
+class ArticlesSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[ArticlesArgs], scrapy.Spider):
     """Fetches the articles a URL file, feeds or sitemaps list, each with its outlet's extractor."""
 
     name = "articles"
@@ -123,7 +124,22 @@ class ArticlesSpider(IncrementalMixin, TypedArgsSpider[ArticlesArgs], scrapy.Spi
         spider = super().from_crawler(crawler, *args, arguments=arguments, **passthrough)
         spider._max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider.open_state(crawler, full=spider.full)
+        spider.setup_rendering(crawler, cls.planned_render(arguments))
         return spider
+
+    @classmethod
+    def planned_render(cls, arguments: ArticlesArgs) -> RenderPlan:
+        """``-a render=true``: every article page through the browser (each with its family's article actions)."""
+        return RenderPlan(mode="articles" if arguments.render else "none")
+
+    def article_request(self, url: str) -> scrapy.Request:
+        """An article request; rendered with ``-a render=true``, running the article actions of the
+        family its URL resolves to."""
+        if not self.render.enabled:
+            return scrapy.Request(url, callback=self.parse_article)
+        actions = render_plan(resolve(url)).article_actions
+        return self.page_request(url, "article", plan=RenderPlan(mode="articles", article_actions=actions),
+                                 callback=self.parse_article)
 
     # The effective arguments, read by the run report.
     @property
@@ -210,7 +226,7 @@ class ArticlesSpider(IncrementalMixin, TypedArgsSpider[ArticlesArgs], scrapy.Spi
                 continue
             self.requested += 1
             stats.inc_value(f"newscrawl/links/{status}")
-            yield scrapy.Request(entry.url, callback=self.parse_article)
+            yield self.article_request(entry.url)
 
     def known_entry(self, entry: LinkEntry) -> LinkStatus | Literal["backfill"]:
         """The one decision whether a listed article is fetched: ``known`` ones are not.

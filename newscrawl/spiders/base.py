@@ -53,12 +53,14 @@ from scrapy.statscollectors import StatsCollector
 
 from newscrawl.catalog import Outlet
 from newscrawl.extract import NotAnArticle, extract
-from newscrawl.families import family_of
+from newscrawl.families import family_of, render_plan
 from newscrawl.items import Article
 from newscrawl.output.feeds import complete_file
 from newscrawl.pages.section import ListEntry, SectionPage
 from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id
+from newscrawl.render.actions import RenderPlan
+from newscrawl.render.setup import PLAIN_META, enable_rendering, render_meta
 from newscrawl.spiders.args import OutletArgs, TypedArgsSpider
 from newscrawl.state.shared import crawl_store
 from newscrawl.state.store import SeenRecord, SeenStore, needs_backfill
@@ -139,6 +141,59 @@ class IncrementalMixin:
         return link_status(record, listed, self.revisit_after)
 
 
+class RenderingMixin:
+    """Which of a spider's requests go through the browser (``newscrawl.render``).
+
+    :meth:`setup_rendering` (from ``from_crawler``) installs the rendering download handler only
+    when the plan renders something; :meth:`page_request` builds a list or article request,
+    rendered when the plan says so; :meth:`render_fallback` is the second chance of an article
+    page whose content is written by script (``NEWSCRAWL_RENDER_FALLBACK``).
+    """
+
+    #: What this crawl renders; ``RenderPlan()`` (nothing) unless the outlet or ``-a render`` says so.
+    render: RenderPlan = RenderPlan()
+    #: Hosts the browser may fetch from besides the page's own (the outlet's domains).
+    render_hosts: tuple[str, ...] = ()
+    render_fallback_enabled: bool = False
+
+    def setup_rendering(self, crawler: Crawler, plan: RenderPlan, hosts: Iterable[str] = ()) -> None:
+        self.render = plan
+        self.render_hosts = tuple(hosts)
+        if plan.enabled:
+            executable = enable_rendering(crawler)
+            self.render_fallback_enabled = crawler.settings.getbool("NEWSCRAWL_RENDER_FALLBACK")
+            logger.info("rendering %s through Chromium (%s)", " and ".join(
+                f"{kind} pages" for kind in ("list", "article") if plan.renders(kind)) or "article fallbacks only",
+                executable)
+
+    def page_request(self, url: str, kind: str, *, render: bool | None = None, plan: RenderPlan | None = None,
+                     **kwargs: Any) -> scrapy.Request:
+        """A request for a ``kind`` page (``list``/``article``): through the browser when ``render``
+        (default: when the crawl's plan renders that kind), with the plan's actions for it."""
+        plan = plan or self.render
+        if render if render is not None else plan.renders(kind):
+            kwargs["meta"] = {**kwargs.get("meta", {}), **render_meta(kind, plan.actions(kind), self.render_hosts)}
+        return scrapy.Request(url, **kwargs)
+
+    def needs_render(self, response: Response, plan: RenderPlan | None = None) -> bool:
+        """Whether a plainly fetched article page of an outlet that renders is missing what its first
+        ``wait`` action waits for (a body written by script): then it is fetched once through the browser."""
+        plan = plan or self.render
+        if not (self.render_fallback_enabled and plan.enabled) or plan.renders("article"):
+            return False
+        if "playwright" in response.flags or response.meta.get(PLAIN_META) or not isinstance(response, TextResponse):
+            return False
+        waits = [a.selector for a in plan.article_actions if a.kind == "wait"]
+        return bool(waits) and not response.css(waits[0])
+
+    def render_fallback(self, response: Response, plan: RenderPlan | None = None,
+                        **kwargs: Any) -> scrapy.Request:
+        crawler: Crawler = getattr(self, "crawler")  # noqa: B009 - set by scrapy.Spider; the mixin declares none
+        crawler.stats.inc_value("newscrawl/render/article_fallback")
+        logger.info("article %s has no content without JavaScript: fetching it through the browser", response.url)
+        return self.page_request(response.url, "article", render=True, plan=plan, dont_filter=True, **kwargs)
+
+
 def article_from_response(response: Response, site: Outlet, stats: StatsCollector,
                           since: datetime | None = None, until: datetime | None = None) -> Article | None:
     """One fetched article page -> an item, or None with the reason counted under ``newscrawl/pages/``.
@@ -173,7 +228,7 @@ def article_from_response(response: Response, site: Outlet, stats: StatsCollecto
     return item
 
 
-class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
+class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
     """Base of every outlet spider.
 
     Catalog spiders set ``name`` and ``site``; family spiders (``newscrawl.spiders.catalog``)
@@ -216,10 +271,20 @@ class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
         return self.args.full
 
     def configure_site(self) -> Outlet:
-        """The outlet this spider crawls: the class's ``site``, moved to ``base_url`` if given."""
-        if self.args.base_url:
-            return self.site.with_base_url(self.args.base_url)
-        return self.site
+        """The outlet this spider crawls: :meth:`outlet_for` its arguments."""
+        return self.outlet_for(self.args)
+
+    @classmethod
+    def outlet_for(cls, arguments: OutletArgs) -> Outlet:
+        """The outlet a crawl with ``arguments`` crawls: the class's ``site``, moved to ``base_url`` if given."""
+        if arguments.base_url:
+            return cls.site.with_base_url(arguments.base_url)
+        return cls.site
+
+    @classmethod
+    def planned_render(cls, arguments: OutletArgs) -> RenderPlan:
+        """What a crawl with ``arguments`` renders (``scrapy crawl`` checks for Chromium before starting)."""
+        return render_plan(cls.outlet_for(arguments), arguments.render)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -228,6 +293,7 @@ class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
         settings = crawler.settings
         spider.max_unproductive_pages = settings.getint("NEWSCRAWL_MAX_UNPRODUCTIVE_PAGES")
         spider.open_state(crawler, full=spider.full)  # with a complete -O file, lists are walked to their end
+        spider.setup_rendering(crawler, render_plan(spider.site, spider.args.render), spider.site.domains)
         return spider
 
     def _section_key(self, section: str) -> str:
@@ -284,8 +350,8 @@ class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
     def _section_requests(self, codes: list[str]) -> Iterator[scrapy.Request]:
         self.crawler.stats.set_value("newscrawl/sections", len(codes))
         for code in codes:
-            yield scrapy.Request(self.family_list_url(code, 1), callback=self.parse_list,
-                                 cb_kwargs={"section": code, "page": 1})
+            yield self.page_request(self.family_list_url(code, 1), "list", callback=self.parse_list,
+                                    cb_kwargs={"section": code, "page": 1})
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         """The home page -> a list request per section of its menu.
@@ -377,10 +443,11 @@ class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
                 stats.inc_value("newscrawl/links/known")
                 if self.keep_known(article_id(self.site.slug, entry.key)):
                     stats.inc_value("newscrawl/links/backfill")
-                    yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
+                    yield self.page_request(entry.url, "article", callback=self.parse_article,
+                                            cb_kwargs={"section": section})
                 continue
             stats.inc_value(f"newscrawl/links/{status}")
-            yield scrapy.Request(entry.url, callback=self.parse_article, cb_kwargs={"section": section})
+            yield self.page_request(entry.url, "article", callback=self.parse_article, cb_kwargs={"section": section})
         if older:
             # Lists are newest first: once a page reaches past `since`, later pages are older still.
             self.completed_sections.add(section)
@@ -405,7 +472,8 @@ class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
             return
         next_url = listing.next_page_url()
         if next_url:
-            yield scrapy.Request(next_url, callback=self.parse_list, cb_kwargs={"section": section, "page": page + 1})
+            yield self.page_request(next_url, "list", callback=self.parse_list,
+                                    cb_kwargs={"section": section, "page": page + 1})
         elif self._list_truncated(response):
             # A list cut before its pagination is not the last page: the section stays incomplete,
             # so the next run paginates past here instead of stopping at the first known article.
@@ -440,11 +508,15 @@ class NewsSpider(IncrementalMixin, TypedArgsSpider[OutletArgs], scrapy.Spider):
         self.unproductive_pages[section] = run
         return run >= self.max_unproductive_pages
 
-    def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article]:
-        """One article page -> its item (none for a page that is not an article).
+    def parse_article(self, response: Response, section: str | None = None) -> Iterator[Article | scrapy.Request]:
+        """One article page -> its item (none for a page that is not an article; its rendered
+        request when its content is written by script, see :meth:`needs_render`).
 
         @fixtures article not_article
         """
+        if self.needs_render(response):
+            yield self.render_fallback(response, callback=self.parse_article, cb_kwargs={"section": section})
+            return
         item = article_from_response(response, self.site, self.crawler.stats, self.since, self.until)
         if item is not None:
             yield item

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from newscrawl.catalog import Outlet, load_catalog
 from newscrawl.families import FAMILIES, Family, check_catalog
-from newscrawl.spiders.args import FamilyArgs
+from newscrawl.spiders.args import FamilyArgs, OutletArgs
 from newscrawl.spiders.base import NewsSpider
 
 
@@ -36,10 +36,12 @@ class FamilySpider(NewsSpider):
     args_model = FamilyArgs
     args: FamilyArgs
 
-    def configure_site(self) -> Outlet:
+    @classmethod
+    def outlet_for(cls, arguments: OutletArgs) -> Outlet:
         # ``-a name=`` is the outlet's name: it stays in the arguments and never reaches scrapy.Spider,
         # which would rename the spider (and its output paths).
-        return self.args.outlet(self.family_record.name)
+        assert isinstance(arguments, FamilyArgs)
+        return arguments.outlet(cls.family_record.name)
 
 
 def _make_family(family: Family) -> type[NewsSpider]:
