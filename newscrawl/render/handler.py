@@ -113,6 +113,7 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
         self.crawler = crawler
         self.abort_request = RequestPolicy(crawler)
         self.restart_pages = crawler.settings.getint("NEWSCRAWL_RENDER_RESTART_PAGES")
+        self.slots = asyncio.Semaphore(max(1, crawler.settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT")))
         self.pages_since_launch = 0
         self.in_flight = 0
         self.idle = asyncio.Event()
@@ -129,17 +130,20 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
     async def download_request(self, request: Request) -> Response:
         if not request.meta.get("playwright"):
             return cast(Response, await super().download_request(request))
-        await self._maybe_restart()
-        self.in_flight += 1
-        self.idle.clear()
-        try:
-            return cast(Response, await super().download_request(request))
-        finally:
-            self.in_flight -= 1
-            self.pages_since_launch += 1
-            if not self.in_flight:
-                self.idle.set()
-            self._watch_browser()
+        # Taken before the restart check: the downloader hands over more requests than there are pages
+        # (CONCURRENT_REQUESTS), and only the ones holding a page count as in flight.
+        async with self.slots:
+            await self._maybe_restart()
+            self.in_flight += 1
+            self.idle.clear()
+            try:
+                return cast(Response, await super().download_request(request))
+            finally:
+                self.in_flight -= 1
+                self.pages_since_launch += 1
+                if not self.in_flight:
+                    self.idle.set()
+                self._watch_browser()
 
     async def close(self) -> None:
         self.restarting = True  # the browser closing now is no crash

@@ -183,9 +183,23 @@ def test_dashboard_reads_data_and_only_scrapy_report_uses_it() -> None:
 
 
 def test_matplotlib_is_imported_only_by_the_dashboard_charts() -> None:
-    """A crawl never loads the plotting library (nor the browser driver, which only tests and scripts use)."""
-    edges = [e for e in _edges() if _within(e[1], "matplotlib") or _within(e[1], "playwright")]
+    """A crawl never loads the plotting library."""
+    edges = [e for e in _edges() if _within(e[1], "matplotlib")]
     assert edges and {e[0] for e in edges} == {"newscrawl.dashboard.charts"}, _show(edges)
+
+
+#: The only modules that import Playwright: what runs in a crawl that renders, loaded by the download
+#: handler setting and by request meta (newscrawl.render.setup imports them inside functions only).
+BROWSER_MODULES = {"newscrawl.render.browser", "newscrawl.render.handler"}
+
+
+def test_playwright_is_imported_only_by_the_render_modules() -> None:
+    edges = [e for e in _edges() if (_within(e[1], "playwright") or _within(e[1], "scrapy_playwright"))
+             # PageMethod (a plain class; its module imports no Playwright), inside render_meta
+             and e[:2] != ("newscrawl.render.setup", "scrapy_playwright.page")]
+    assert edges and {e[0] for e in edges} == BROWSER_MODULES, _show(edges)
+    importers = [e for e in _internal_edges() if e[1] in BROWSER_MODULES and e[0] not in BROWSER_MODULES]
+    assert {e[0] for e in importers} <= {"newscrawl.render.setup"}, _show(importers)
 
 
 def test_commands_load_no_heavy_library_until_they_run() -> None:

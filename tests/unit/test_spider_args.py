@@ -37,9 +37,9 @@ from newscrawl.state.shared import close_crawl_store
 from tests.helpers import project_crawler
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-OUTLET_ARGS = "base_url, full, max_pages, sections, since, until"
-FAMILY_ARGS = "base_url, full, max_pages, name, sections, since, slug, until"
-ARTICLES_ARGS = "feed, full, max_articles, since, sitemap, urls"
+OUTLET_ARGS = "base_url, full, max_pages, render, sections, since, until"
+FAMILY_ARGS = "base_url, full, max_pages, name, render, sections, since, slug, until"
+ARTICLES_ARGS = "feed, full, max_articles, render, since, sitemap, urls"
 
 
 @pytest.fixture
