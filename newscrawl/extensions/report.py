@@ -117,6 +117,15 @@ def _prefixed(stats: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     return {k[len(prefix):]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
+def _render_block(spider: Any) -> dict[str, Any] | None:
+    """What a crawl that renders rendered (``RenderingMixin.render_report``); None for a plain crawl."""
+    plan = getattr(spider, "render", None)
+    if plan is None or not plan.enabled:
+        return None
+    block: dict[str, Any] = spider.render_report()
+    return block
+
+
 def report_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
     """The ``counts`` block of a report, from a crawl's final stats."""
     summary = summary_counts(dict(stats))
@@ -248,6 +257,8 @@ class RunReport:
                 "state_lock": str(lock) if lock else None,
                 "FEEDS": list(settings.getdict("FEEDS")),
             },
+            # JavaScript outlets: what was rendered and whether a cheaper path would do (newscrawl/render/probe.py)
+            "render": _render_block(spider),
             "spider_arguments": {name: value for name in SPIDER_ARGUMENTS
                                  if not callable(value := getattr(spider, name, None)) and value is not None},
         })

@@ -60,7 +60,8 @@ from newscrawl.pages.section import ListEntry, SectionPage
 from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id
 from newscrawl.render.actions import RenderPlan
-from newscrawl.render.setup import PLAIN_META, enable_rendering, render_meta
+from newscrawl.render.probe import CheaperPaths
+from newscrawl.render.setup import INFO_META, PLAIN_META, enable_rendering, render_meta
 from newscrawl.spiders.args import OutletArgs, TypedArgsSpider
 from newscrawl.state.shared import crawl_store
 from newscrawl.state.store import SeenRecord, SeenStore, needs_backfill
@@ -155,6 +156,8 @@ class RenderingMixin:
     #: Hosts the browser may fetch from besides the page's own (the outlet's domains).
     render_hosts: tuple[str, ...] = ()
     render_fallback_enabled: bool = False
+    #: The cheaper-path check of a crawl that renders lists (``NEWSCRAWL_RENDER_PROBE``), else None.
+    probe: CheaperPaths | None = None
 
     def setup_rendering(self, crawler: Crawler, plan: RenderPlan, hosts: Iterable[str] = ()) -> None:
         self.render = plan
@@ -162,6 +165,10 @@ class RenderingMixin:
         if plan.enabled:
             executable = enable_rendering(crawler)
             self.render_fallback_enabled = crawler.settings.getbool("NEWSCRAWL_RENDER_FALLBACK")
+            if plan.renders("list") and crawler.settings.getbool("NEWSCRAWL_RENDER_PROBE"):
+                family = getattr(self, "family", None)
+                if family is not None:
+                    self.probe = CheaperPaths(crawler, family.article_key, getattr(self, "name", "?"))
             logger.info("rendering %s through Chromium (%s)", " and ".join(
                 f"{kind} pages" for kind in ("list", "article") if plan.renders(kind)) or "article fallbacks only",
                 executable)
@@ -174,6 +181,22 @@ class RenderingMixin:
         if render if render is not None else plan.renders(kind):
             kwargs["meta"] = {**kwargs.get("meta", {}), **render_meta(kind, plan.actions(kind), self.render_hosts)}
         return scrapy.Request(url, **kwargs)
+
+    def render_report(self) -> dict[str, Any]:
+        """The run report's ``render`` block: the plan, and the cheaper-path check when one ran."""
+        return {"mode": self.render.mode,
+                "list_actions": [a.as_data() for a in self.render.list_actions],
+                "article_actions": [a.as_data() for a in self.render.article_actions],
+                "cheaper_paths": self.probe.report() if self.probe is not None and self.probe.started else None}
+
+    def probe_cheaper_paths(self, response: Response, keys: list[str]) -> Iterator[scrapy.Request]:
+        """On the first rendered list page that lists articles: the cheaper-path check's requests."""
+        if self.probe is None or self.probe.started or "playwright" not in response.flags or not keys:
+            return
+        assert isinstance(response, TextResponse)
+        info = response.meta.get(INFO_META) or {}
+        yield from self.probe.start(response, keys, info.get("raw_body"), info.get("raw_encoding"),
+                                    info.get("xhr", ()))
 
     def needs_render(self, response: Response, plan: RenderPlan | None = None) -> bool:
         """Whether a plainly fetched article page of an outlet that renders is missing what its first
@@ -420,6 +443,7 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
             logger.info("section %s page %d lists no article: end of section", section, page)
             self.completed_sections.add(section)
             return
+        yield from self.probe_cheaper_paths(response, [entry.key for entry in entries])
         stalled = self._no_progress(section, [entry.key for entry in entries])
         cutoff = self.args.list_cutoff
         older = known = 0
