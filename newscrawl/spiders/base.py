@@ -45,6 +45,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Self
 
+import attrs
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -70,8 +71,15 @@ logger = logging.getLogger(__name__)
 
 #: What the state store says about a listed article link; see :func:`link_status`.
 LinkStatus = Literal["new", "known", "changed", "revisit"]
+#: Request meta of a rendered first list page without its load-more actions (see ``first_list_request``).
+FIRST_SCREEN_META = "newscrawl_render_first_screen"
 #: Lists and feeds often show times to the minute: a listed time at most this much after the stored one is no edit.
 LISTED_TIME_SLACK = timedelta(seconds=59)
+
+
+def meta_of(response: Response) -> dict[str, Any]:
+    """The meta of the request behind ``response``; empty for a response built without one (tests, fixtures)."""
+    return response.request.meta if response.request is not None else {}
 
 
 def link_status(record: SeenRecord | None, listed: datetime | None,
@@ -194,7 +202,7 @@ class RenderingMixin:
         if self.probe is None or self.probe.started or "playwright" not in response.flags or not keys:
             return
         assert isinstance(response, TextResponse)
-        info = response.meta.get(INFO_META) or {}
+        info = meta_of(response).get(INFO_META) or {}
         yield from self.probe.start(response, keys, info.get("raw_body"), info.get("raw_encoding"),
                                     info.get("xhr", ()))
 
@@ -204,7 +212,7 @@ class RenderingMixin:
         plan = plan or self.render
         if not (self.render_fallback_enabled and plan.enabled) or plan.renders("article"):
             return False
-        if "playwright" in response.flags or response.meta.get(PLAIN_META) or not isinstance(response, TextResponse):
+        if "playwright" in response.flags or meta_of(response).get(PLAIN_META) or not isinstance(response, TextResponse):
             return False
         waits = [a.selector for a in plan.article_actions if a.kind == "wait"]
         return bool(waits) and not response.css(waits[0])
@@ -373,8 +381,24 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
     def _section_requests(self, codes: list[str]) -> Iterator[scrapy.Request]:
         self.crawler.stats.set_value("newscrawl/sections", len(codes))
         for code in codes:
-            yield self.page_request(self.family_list_url(code, 1), "list", callback=self.parse_list,
-                                    cb_kwargs={"section": code, "page": 1})
+            yield self.first_list_request(code)
+
+    def first_list_request(self, section: str) -> scrapy.Request:
+        """Page 1 of a section. Rendered on an incremental run of a section an earlier run saw to its end,
+        it is the first screen only (the ``wait`` actions, no load-more clicks or scrolls): lists are newest
+        first, so when it shows a known article that is all there is to fetch; when every article on it is
+        new, :meth:`parse_list` renders it again with every action (``newscrawl/render/first_screen_not_enough``)."""
+        url = self.family_list_url(section, 1)
+        kwargs: dict[str, Any] = {"callback": self.parse_list, "cb_kwargs": {"section": section, "page": 1}}
+        plan = self.render
+        loads_more = any(a.kind != "wait" for a in plan.list_actions)
+        if plan.renders("list") and loads_more and self.section_complete(section) and not self.complete:
+            waits = tuple(a for a in plan.list_actions if a.kind == "wait")
+            request = self.page_request(url, "list", plan=attrs.evolve(plan, list_actions=waits), **kwargs)
+            request.meta[FIRST_SCREEN_META] = True
+            self.crawler.stats.inc_value("newscrawl/render/first_screen")
+            return request
+        return self.page_request(url, "list", **kwargs)
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         """The home page -> a list request per section of its menu.
@@ -443,7 +467,8 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
             logger.info("section %s page %d lists no article: end of section", section, page)
             self.completed_sections.add(section)
             return
-        yield from self.probe_cheaper_paths(response, [entry.key for entry in entries])
+        if not meta_of(response).get(FIRST_SCREEN_META):
+            yield from self.probe_cheaper_paths(response, [entry.key for entry in entries])
         stalled = self._no_progress(section, [entry.key for entry in entries])
         cutoff = self.args.list_cutoff
         older = known = 0
@@ -472,6 +497,14 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
                 continue
             stats.inc_value(f"newscrawl/links/{status}")
             yield self.page_request(entry.url, "article", callback=self.parse_article, cb_kwargs={"section": section})
+        if meta_of(response).get(FIRST_SCREEN_META) and not known and not older:
+            # Every article on the first screen is new: more may be behind the load-more button.
+            stats.inc_value("newscrawl/render/first_screen_not_enough")
+            logger.info("section %s: every article on the first screen is new: rendering it again with its "
+                        "load-more actions", section)
+            yield self.page_request(response.url, "list", callback=self.parse_list, dont_filter=True,
+                                    cb_kwargs={"section": section, "page": page})
+            return
         if older:
             # Lists are newest first: once a page reaches past `since`, later pages are older still.
             self.completed_sections.add(section)
