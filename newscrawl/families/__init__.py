@@ -9,13 +9,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from newscrawl.catalog import CatalogError, Outlet, load_catalog
-from newscrawl.families import dada, generic, ndsoft
+from newscrawl.families import dada, generic, jscms, ndsoft
 from newscrawl.families.base import Family
 from newscrawl.parsing.urls import host_of
 from newscrawl.render.actions import RenderMode, RenderPlan
 
 #: Every family, in the order :func:`resolve` tries their URL patterns; generic (matches anything) last.
-FAMILIES: dict[str, Family] = {family.name: family for family in (dada.FAMILY, ndsoft.FAMILY, generic.FAMILY)}
+FAMILIES: dict[str, Family] = {family.name: family for family in (dada.FAMILY, ndsoft.FAMILY, jscms.FAMILY,
+                                                                      generic.FAMILY)}
 
 
 def get_family(name: str) -> Family:
