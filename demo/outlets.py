@@ -53,3 +53,6 @@ OUTLETS: dict[str, DemoOutlet] = {
                         ("-a", "slug=badailbo", "-a", "name=바다일보")),
 }
 DEFAULT_OUTLET = "dada"
+#: What ``make demo`` (``demo.run``) crawls and compares with the truth. 바다일보 is not among them
+#: yet: its lists need the rendered crawl (issue 11), which adds it here.
+RUN_OUTLETS: tuple[str, ...] = ("dada", "ndsoft", "nurinews")

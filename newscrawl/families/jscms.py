@@ -201,4 +201,6 @@ class JscmsSectionPage(SectionPage):
 
 
 FAMILY = Family(name=NAME, article_page=JscmsArticlePage, article_key=article_key, section_page=JscmsSectionPage,
-                home_url=home_url, list_url=list_url, list_page=list_page, render=RENDER)
+                home_url=home_url, list_url=list_url, list_page=list_page, render=RENDER,
+                # ``/article/ID`` is far too common to mean this CMS: its outlets are named (catalog or -a).
+                claims_urls=False)
