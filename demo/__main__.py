@@ -1,7 +1,8 @@
 """CLI of the demo outlets: ``serve`` one on 127.0.0.1, or print its ground ``truth`` as JSONL.
 
 ``--outlet dada`` (default: 뉴스21 통신, 다다미디어 CMS), ``--outlet ndsoft`` (한빛일보, NDSoft
-CMS, EUC-KR pages) or ``--outlet nurinews`` (누리신문, 다다미디어 CMS); one server process
+CMS, EUC-KR pages), ``--outlet nurinews`` (누리신문, 다다미디어 CMS) or ``--outlet jscms``
+(바다일보, lists built by JavaScript, see ``demo.jscms``); one server process
 serves one outlet. ``serve`` prints exactly one line, ``demo serving http://HOST:PORT
 (size=N)`` (``size=N, outlet=KEY`` for the other outlets),
 once the socket listens (tests parse it to learn the port chosen for ``--port 0``), then
@@ -34,14 +35,15 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outlet", choices=sorted(OUTLETS), default=DEFAULT_OUTLET,
                         help="dada: 뉴스21 통신 (다다미디어 CMS), idx 1001..1000+SIZE; ndsoft: 한빛일보 (NDSoft CMS, "
                              "EUC-KR pages), idxno 21001..20000+SIZE; nurinews: 누리신문 (다다미디어 CMS), "
-                             "idx 31001..30000+SIZE (default: %(default)s)")
+                             "idx 31001..30000+SIZE; jscms: 바다일보 (lists built by JavaScript), id 41001..40000+SIZE "
+                             "(default: %(default)s)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m demo",
         description="Deterministic offline news sites: 뉴스21 통신 and 누리신문 (다다미디어 CMS markup), "
-                    "한빛일보 (NDSoft).",
+                    "한빛일보 (NDSoft), 바다일보 (JavaScript-built lists).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -5,7 +5,8 @@ subfolder of ``make demo``) and the ``scrapy crawl`` arguments that crawl it, so
 CLI, ``make demo`` and the end-to-end tests agree. 뉴스21 통신 is crawled by its catalog
 spider; 한빛일보 (NDSoft) and 누리신문 (다다미디어) are fictional, not in the catalog, and
 are crawled by their family spider (``ndsoft``, ``dada``), as a user would crawl an
-outlet the catalog lacks.
+outlet the catalog lacks. 바다일보 (``jscms``, :mod:`demo.jscms`) builds its lists with
+JavaScript: its family spider ``jscms`` crawls it rendered (issue 11).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from demo.content import DemoSite
+from demo.jscms import JscmsDemoSite
 from demo.ndsoft import NdsoftDemoSite
 from demo.nuri import NuriDemoSite
 
@@ -38,6 +40,7 @@ SITE_CLASSES: dict[str, Callable[..., DemoSiteLike]] = {
     "dada": DemoSite,
     "ndsoft": NdsoftDemoSite,
     "nurinews": NuriDemoSite,
+    "jscms": JscmsDemoSite,
 }
 
 OUTLETS: dict[str, DemoOutlet] = {
@@ -46,5 +49,10 @@ OUTLETS: dict[str, DemoOutlet] = {
                          ("-a", "slug=hanbitilbo", "-a", "name=한빛일보")),
     "nurinews": DemoOutlet("nurinews", "nurinews", "누리신문", "다다미디어", "dada",
                            ("-a", "slug=nurinews", "-a", "name=누리신문")),
+    "jscms": DemoOutlet("jscms", "badailbo", "바다일보", "JS CMS (lists built by script)", "jscms",
+                        ("-a", "slug=badailbo", "-a", "name=바다일보")),
 }
 DEFAULT_OUTLET = "dada"
+#: What ``make demo`` (``demo.run``) crawls and compares with the truth. 바다일보 is not among them
+#: yet: its lists need the rendered crawl (issue 11), which adds it here.
+RUN_OUTLETS: tuple[str, ...] = ("dada", "ndsoft", "nurinews")

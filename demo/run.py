@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from demo.outlets import OUTLETS, DemoOutlet
+from demo.outlets import OUTLETS, RUN_OUTLETS, DemoOutlet
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: The demo's state store, shared by its outlets and kept between `make demo` runs.
@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo run", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("output/demo"), help="folder for the feeds")
     parser.add_argument("--size", type=int, default=80, help="number of articles per demo outlet (default 80)")
-    parser.add_argument("--outlet", action="append", choices=sorted(OUTLETS),
+    parser.add_argument("--outlet", action="append", choices=sorted(RUN_OUTLETS),
                         help="crawl only this outlet (repeatable; default: every demo outlet)")
     parser.add_argument("--fresh", action="store_true",
                         help=f"forget earlier runs (delete OUT/{STATE_FILE}) before crawling")
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{state}{suffix}").unlink(missing_ok=True)
     known = known_ids(state)
-    runs = [OutletRun(OUTLETS[key], out / OUTLETS[key].slug) for key in (args.outlet or list(OUTLETS))]
+    runs = [OutletRun(OUTLETS[key], out / OUTLETS[key].slug) for key in (args.outlet or list(RUN_OUTLETS))]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     try:
         for run in runs:

@@ -4,7 +4,9 @@ One server serves one outlet. The 다다미디어 outlets (:class:`DemoHandler`:
 누리신문) mirror that CMS (``/news/list.php``, ``/news/view.php``, ``/m/view.php``); the NDSoft outlet
 (:class:`NdsoftHandler`) serves ``/news/articleList.html``, ``/news/articleView.html`` and
 the legacy ``/?mod=news&act=articleView&idxno=N`` in CP949 bytes labelled ``euc-kr``
-(one page mislabelled on purpose, see ``demo.ndsoft``). Both have
+(one page mislabelled on purpose, see ``demo.ndsoft``); 바다일보 (:class:`JscmsHandler`, ``demo.jscms``)
+serves script-built lists (``/section/CODE`` + ``/api/list``), ``/article/ID`` (some bodies
+filled by script from ``/api/article/ID``), ``/rss.xml`` and ``/static/*``. All have
 ``/robots.txt``, tiny JPEGs and ``/__demo/stats``, a JSON request counter per kind of path
 so tests can assert how much a crawl fetched (``/__demo/stats?reset=1`` zeroes it;
 stats requests are not counted).
@@ -28,13 +30,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from demo import ndsoft, ndsoft_render, render
+from demo import jscms_render, ndsoft, ndsoft_render, render
 from demo.content import DemoSite
+from demo.jscms import JscmsDemoSite
 from demo.ndsoft import NdsoftDemoSite
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /admin/\n"
-#: Path kinds counted by /__demo/stats.
-STAT_KINDS = ("home", "list", "view", "mobile", "robots", "image", "other")
+#: 바다일보 also keeps crawlers out of /private/ (robots.txt applies to rendered requests too).
+JSCMS_ROBOTS_TXT = ROBOTS_TXT + "Disallow: /private/\n"
+#: Path kinds counted by /__demo/stats (api, static and feed: 바다일보's JSON, /static/* and /rss.xml).
+STAT_KINDS = ("home", "list", "view", "mobile", "robots", "image", "api", "static", "feed", "other")
 
 _PHOTO_PATH = re.compile(r"^/data/photos/\d{4}/\d{2}/\d+_\d+\.jpg$|^/news/photo/\d{6}/\d+_\d+_\d{4}\.jpg$")
 _HOST_OK = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
@@ -94,7 +99,9 @@ class DemoServer(ThreadingHTTPServer):
         self.verbose = verbose
         self.stats = RequestStats()
         self._advance_lock = threading.Lock()
-        super().__init__(address, NdsoftHandler if isinstance(site, NdsoftDemoSite) else DemoHandler)
+        handler: type[DemoHandler] = (JscmsHandler if isinstance(site, JscmsDemoSite)
+                                      else NdsoftHandler if isinstance(site, NdsoftDemoSite) else DemoHandler)
+        super().__init__(address, handler)
 
     def advance(self) -> dict[str, Any]:
         """Swap in the site's next epoch; returns the epoch and what it changed.
@@ -119,6 +126,7 @@ class DemoHandler(BaseHTTPRequestHandler):
     """Routes one request; every page is rendered on demand (O(page) work)."""
 
     server: DemoServer
+    robots_txt = ROBOTS_TXT
     server_version = "Apache"
     sys_version = ""
     protocol_version = "HTTP/1.1"
@@ -191,7 +199,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, json.dumps(stats.snapshot()).encode(), "application/json")
         elif path == "/robots.txt":
             stats.hit("robots")
-            self._send(HTTPStatus.OK, ROBOTS_TXT.encode(), "text/plain; charset=utf-8")
+            self._send(HTTPStatus.OK, self.robots_txt.encode(), "text/plain; charset=utf-8")
         elif _PHOTO_PATH.match(path):
             stats.hit("image")
             self._send(HTTPStatus.OK, TINY_JPEG, "image/jpeg")
@@ -270,6 +278,78 @@ class NdsoftHandler(DemoHandler):
             else:
                 self._html(ndsoft_render.render_article(site, nd, self._base_url()))
         else:
+            self._not_found()
+        return None
+
+
+class JscmsHandler(DemoHandler):
+    """바다일보: HTML shells, JSON for the scripts, static files and an RSS feed (see ``demo.jscms``)."""
+
+    robots_txt = JSCMS_ROBOTS_TXT
+    server_version = "nginx"
+
+    def _json(self, data: object, status: int = HTTPStatus.OK) -> None:
+        self._send(status, jscms_render.api_json(data), "application/json; charset=utf-8")
+
+    def _not_found(self, kind: str = "other") -> None:
+        self.server.stats.hit(kind)
+        site = self.server.site
+        self._html(jscms_render.render_not_found(site.site_name), HTTPStatus.NOT_FOUND)
+
+    def _static(self, path: str) -> bool:
+        files = {
+            "/static/list.js": (jscms_render.LIST_JS.encode(), "text/javascript; charset=utf-8"),
+            "/static/site.css": (jscms_render.STYLESHEET.encode(), "text/css; charset=utf-8"),
+            jscms_render.FONT_PATH: (jscms_render.FONT_BYTES, "font/woff2"),
+        }
+        if path not in files:
+            return False
+        self.server.stats.hit("static")
+        body, content_type = files[path]
+        self._send(HTTPStatus.OK, body, content_type, {"Cache-Control": "max-age=3600"})
+        return True
+
+    def route(self, path: str, query: dict[str, str]) -> None:
+        site = self.server.site
+        assert isinstance(site, JscmsDemoSite)
+        stats = self.server.stats
+        if path == "/":
+            stats.hit("home")
+            self._html(jscms_render.render_home(site))
+        elif path.startswith("/section/"):
+            section = site.section(path.removeprefix("/section/"))
+            if section is None:
+                return self._not_found("list")
+            stats.hit("list")
+            self._html(jscms_render.render_list(site, section))
+        elif path == "/api/list":
+            section = site.section(query.get("section", ""))
+            stats.hit("api")
+            if section is None:
+                return self._json({"error": "unknown section"}, HTTPStatus.NOT_FOUND)
+            self._json(site.api_list(section.code, max(_int(query.get("page"), default=1), 1)))
+        elif path.startswith("/api/article/"):
+            article = site.article(_int(path.removeprefix("/api/article/"), default=0))
+            stats.hit("api")
+            if article is None or article.deleted:
+                return self._json({"error": "not found"}, HTTPStatus.NOT_FOUND)
+            self._json(jscms_render.article_json(article))
+        elif path.startswith("/article/"):
+            article = site.article(_int(path.removeprefix("/article/"), default=0))
+            if article is None or article.deleted:
+                return self._not_found("view")
+            stats.hit("view")
+            if article.idx in site.mislabelled_ids():
+                # The charset trap: UTF-8 bytes, labelled euc-kr in the header and the <meta>.
+                html = jscms_render.render_article(site, article, self._base_url(), charset="euc-kr")
+                self._send(HTTPStatus.OK, html.encode("utf-8"), "text/html; charset=euc-kr")
+            else:
+                self._html(jscms_render.render_article(site, article, self._base_url()))
+        elif path == "/rss.xml":
+            stats.hit("feed")
+            self._send(HTTPStatus.OK, jscms_render.render_rss(site, self._base_url()).encode("utf-8"),
+                       "application/rss+xml; charset=utf-8")
+        elif not self._static(path):
             self._not_found()
         return None
 

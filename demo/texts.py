@@ -61,6 +61,17 @@ NURI_REPORTERS: tuple[tuple[str, str | None, str], ...] = (
     ("염도경", None, "dokyung"),
 )
 
+#: 바다일보's own staff (fictional), same shape as REPORTERS (the page shows no desk).
+BADA_REPORTERS: tuple[tuple[str, str | None, str], ...] = (
+    ("윤해솔", "사회부", "haesol"),
+    ("차민재", None, "minjae.cha"),
+    ("방서윤", "경제부", "seoyun"),
+    ("모지훈", "문화부", "jihoon.mo"),
+    ("편가람", None, "garam"),
+    ("어수빈", "지역부", "subin"),
+    ("봉태윤", None, "taeyun"),
+)
+
 
 class Topic(TypedDict):
     dept: str

@@ -9,13 +9,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from newscrawl.catalog import CatalogError, Outlet, load_catalog
-from newscrawl.families import dada, generic, ndsoft
+from newscrawl.families import dada, generic, jscms, ndsoft
 from newscrawl.families.base import Family
 from newscrawl.parsing.urls import host_of
 from newscrawl.render.actions import RenderMode, RenderPlan
 
 #: Every family, in the order :func:`resolve` tries their URL patterns; generic (matches anything) last.
-FAMILIES: dict[str, Family] = {family.name: family for family in (dada.FAMILY, ndsoft.FAMILY, generic.FAMILY)}
+FAMILIES: dict[str, Family] = {family.name: family for family in (dada.FAMILY, ndsoft.FAMILY, jscms.FAMILY,
+                                                                      generic.FAMILY)}
 
 
 def get_family(name: str) -> Family:
@@ -57,7 +58,8 @@ def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
 
 def resolve(url: str, catalog: dict[str, Outlet] | None = None) -> Outlet:
     """The outlet for ``url``: a catalog outlet by domain, else an outlet named after the host on
-    the first family whose URL pattern matches (an outlet not in the catalog yet), else generic."""
+    the first family whose URL pattern matches and claims such URLs (an outlet not in the catalog yet), else
+    generic."""
     host = host_of(url)
     outlets = check_catalog(load_catalog()) if catalog is None else catalog
     for outlet in outlets.values():
@@ -65,7 +67,7 @@ def resolve(url: str, catalog: dict[str, Outlet] | None = None) -> Outlet:
             return outlet
     parts = urlsplit(url)
     base_url = f"{parts.scheme}://{parts.netloc}"
-    family = next((f for f in FAMILIES.values() if f.matches_url(url)), FAMILIES["generic"])
+    family = next((f for f in FAMILIES.values() if f.claims_urls and f.matches_url(url)), FAMILIES["generic"])
     return Outlet(slug=host, name=host, family=family.name, base_url=base_url, domains=(host,))
 
 

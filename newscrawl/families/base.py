@@ -40,6 +40,9 @@ class Family:
     list_page: Callable[[str], tuple[str, int] | None] | None = None
     #: What this CMS needs from a browser by default (a catalog outlet's ``render``/``*_actions`` override it).
     render: RenderPlan = attrs.field(factory=RenderPlan)
+    #: Whether a URL matching :attr:`article_key` is enough to say an unknown outlet runs this CMS
+    #: (:func:`newscrawl.families.resolve`); False for a pattern as common as ``/article/ID``.
+    claims_urls: bool = True
 
     def matches_url(self, url: str) -> bool:
         """Whether ``url`` looks like an article of this CMS."""
