@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from demo.outlets import OUTLETS, RUN_OUTLETS, DemoOutlet
+from demo.outlets import BROWSER_OUTLETS, OUTLETS, RUN_OUTLETS, DemoOutlet
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: The demo's state store, shared by its outlets and kept between `make demo` runs.
@@ -40,7 +41,9 @@ COMPARED_FIELDS = ("canonical_url", "article_id", "site", "site_name", "section"
 
 
 #: The demo outlets' ports in ``make demo`` (tests use free ones).
-DEMO_PORTS = {"dada": 8721, "ndsoft": 8722, "nurinews": 8723}
+DEMO_PORTS = {"dada": 8721, "ndsoft": 8722, "nurinews": 8723, "jscms": 8724}
+#: Where Debian's chromium lives (what newscrawl launches for rendered pages).
+CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 
 
 def start_server(size: int, seed: int | None = None, outlet: str = "dada",
@@ -282,6 +285,17 @@ def _report(run: OutletRun, size: int) -> tuple[list[str], list[dict]]:
     repaired = _stat(run.log, "newscrawl/charset/repaired")
     if repaired:
         print(f"  charset repaired on {repaired} page(s) (see the log)")
+    rendered = _stat(run.log, "newscrawl/render/pages")
+    if rendered:
+        text = run.log.read_text("utf-8")
+        cheaper = re.search(r"'newscrawl/render/probe/cheaper_path': '(\w+)'", text)
+        print(f"  rendered in Chromium: {_stat(run.log, 'newscrawl/render/pages/list')} list page(s) "
+              f"({_stat(run.log, 'newscrawl/render/clicks')} clicks on 더보기), "
+              f"{_stat(run.log, 'newscrawl/render/pages/article')} article page(s) "
+              f"({_stat(run.log, 'newscrawl/render/article_fallback')} with a body written by script); "
+              f"charset fixed before rendering on {_stat(run.log, 'newscrawl/render/charset_repaired')}; "
+              + (f"cheaper path: {cheaper.group(1)} gives the same links without a browser (see the log)"
+                 if cheaper else "no cheaper path checked or found"))
     # -O writes a complete file: known articles come from the state, so every run holds the whole truth.
     problems = compare_with_truth(items, rejects, truth)
     expected = sum(1 for r in truth if r["expect"] == "item")
@@ -319,6 +333,10 @@ def release_summary(truths: list[list[dict]], items: list[dict]) -> str:
             f"{sum(map(len, copies.values()))} copies in the combined feed (truth key 'release')")
 
 
+def has_chromium() -> bool:
+    return any(os.access(path, os.X_OK) for path in CHROMIUM_PATHS) or shutil.which("chromium") is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo run", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("output/demo"), help="folder for the feeds")
@@ -336,7 +354,13 @@ def main(argv: list[str] | None = None) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{state}{suffix}").unlink(missing_ok=True)
     known = known_ids(state)
-    runs = [OutletRun(OUTLETS[key], out / OUTLETS[key].slug) for key in (args.outlet or list(RUN_OUTLETS))]
+    keys = args.outlet or list(RUN_OUTLETS)
+    if not has_chromium():
+        for key in [k for k in keys if k in BROWSER_OUTLETS]:
+            print(f"skipping {OUTLETS[key].slug} ({OUTLETS[key].name}): its lists are built by JavaScript and "
+                  "Chromium is not installed: apt-get install chromium", file=sys.stderr)
+            keys.remove(key)
+    runs = [OutletRun(OUTLETS[key], out / OUTLETS[key].slug) for key in keys]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     try:
         for run in runs:

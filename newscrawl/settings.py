@@ -111,6 +111,7 @@ NEWSCRAWL_CHARSET_REPAIR_ENABLED = True  # re-decode pages whose declared charse
 
 # --- JavaScript outlets (see README "JavaScript outlets") --------------------------------
 # Only crawls whose outlet renders (catalog/family `render`, `-a render=...`) load scrapy-playwright and a browser.
+NEWSCRAWL_RENDER_ENABLED = True  # false: never render (no Chromium here); JS-built lists then show no articles
 NEWSCRAWL_RENDER_BROWSER = None  # Chromium executable; None: /usr/lib/chromium/chromium, /usr/bin/chromium, PATH
 NEWSCRAWL_RENDER_MAX_PAGES = 2  # browser pages open at once (one context; each costs the browser 30-60 MB)
 NEWSCRAWL_RENDER_RESTART_PAGES = 500  # the browser is restarted after this many rendered pages; 0 = never

@@ -52,10 +52,10 @@ from newscrawl.spiders.base import NewsSpider
 from newscrawl.spiders.catalog import FamilySpider
 
 #: Checks are offline and need no politeness; -s still wins (priority below the command line).
-#: A fixture is checked on its saved bytes: no second, rendered fetch of a page whose body is written by
-#: script (NEWSCRAWL_RENDER_FALLBACK), so such a page's fixture shows what the page itself gives (no body).
+#: A fixture is checked on its saved bytes (a rendered page is saved rendered): no browser, so no rendered
+#: re-fetch of a page whose body is written by script, and no Chromium needed (NEWSCRAWL_RENDER_ENABLED).
 CHECK_SETTINGS: dict[str, Any] = {"ROBOTSTXT_OBEY": False, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
-                                  "NEWSCRAWL_RENDER_FALLBACK": False}
+                                  "NEWSCRAWL_RENDER_ENABLED": False}
 FIXTURE_MIDDLEWARE = f"{FixtureMiddleware.__module__}.{FixtureMiddleware.__qualname__}"
 OFFSITE_MIDDLEWARE = f"{OffsiteOriginMiddleware.__module__}.{OffsiteOriginMiddleware.__qualname__}"
 

@@ -73,7 +73,8 @@ class Command(ScrapyCrawlCommand):
                 return
             planned = getattr(spidercls, "planned_render", None)
             try:
-                if planned is not None and planned(arguments).enabled:
+                if planned is not None and planned(arguments).enabled and \
+                        crawler.settings.getbool("NEWSCRAWL_RENDER_ENABLED"):
                     browser_executable(crawler.settings)  # no Chromium: one line now, not a traceback later
             except RenderUnavailable as exc:
                 logger.error("%s", exc)

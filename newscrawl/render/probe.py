@@ -136,6 +136,7 @@ class CheaperPaths:
         self.results: dict[str, dict[str, Any]] = {}
         self.reported = False
         self.json_pages = 0
+        self.requested: set[str] = set()
 
     @property
     def stats(self) -> StatsCollector:
@@ -167,20 +168,23 @@ class CheaperPaths:
         page = Selector(text=response.text)
         feeds = page.xpath("//link[@rel='alternate'][contains(@type, 'rss') or contains(@type, 'atom')]/@href").getall()
         for href in dict.fromkeys(feeds):
-            yield self._request(urljoin(base, href), "feed")
+            yield from self._request(urljoin(base, href), "feed")
         if not feeds:
             self.results.setdefault("feed", {"urls": [], "links": 0, "matched": 0, "note": "no feed linked"})
         parts = urlsplit(base)
-        yield self._request(f"{parts.scheme}://{parts.netloc}/robots.txt", "robots")
+        yield from self._request(f"{parts.scheme}://{parts.netloc}/robots.txt", "robots")
         for url in list(dict.fromkeys(xhr))[:MAX_JSON]:
-            yield self._request(url, "json")
+            yield from self._request(url, "json")
         if not xhr:
             self.results.setdefault("json", {"urls": [], "links": 0, "matched": 0, "note": "the page called none"})
         self._maybe_report()
 
-    def _request(self, url: str, source: str) -> scrapy.Request:
+    def _request(self, url: str, source: str) -> Iterator[scrapy.Request]:
+        if url in self.requested:
+            return  # an endpoint page the browser called and another one's next page lead to
+        self.requested.add(url)
         self.pending += 1
-        return scrapy.Request(url, callback=self.parse_source, errback=self.failed, dont_filter=True,
+        yield scrapy.Request(url, callback=self.parse_source, errback=self.failed, dont_filter=True,
                               meta={"newscrawl_probe": source, "handle_httpstatus_all": True})
 
     def parse_source(self, response: Response) -> Iterator[scrapy.Request]:
@@ -193,7 +197,7 @@ class CheaperPaths:
                         if ok and line.lower().startswith("sitemap:")]
             parts = urlsplit(response.url)
             for url in (sitemaps or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"])[:MAX_SITEMAPS]:
-                yield self._request(url, "sitemap")
+                yield from self._request(url, "sitemap")
         elif not ok:
             self._add(source, response.url, set(), note=f"HTTP {response.status}")
         elif source == "json":
@@ -203,12 +207,12 @@ class CheaperPaths:
             following = next_page(response.url)
             if following and self.results["json"]["links"] > before and self.json_pages < MAX_JSON_PAGES:
                 self.json_pages += 1
-                yield self._request(following, "json")
+                yield from self._request(following, "json")
         elif source == "sitemap" and "<sitemapindex" in text[:2000]:
             children = _ABSOLUTE.findall(text)
             self._add(source, response.url, set(), note="sitemap index")
             for url in [u for u in children if u.endswith((".xml", ".xml.gz"))][:MAX_SITEMAPS]:
-                yield self._request(url, "sitemap")
+                yield from self._request(url, "sitemap")
         else:
             self._add(source, response.url, xml_keys(text, response.url, self.key_of))
         self._maybe_report()

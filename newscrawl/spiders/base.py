@@ -168,6 +168,10 @@ class RenderingMixin:
     probe: CheaperPaths | None = None
 
     def setup_rendering(self, crawler: Crawler, plan: RenderPlan, hosts: Iterable[str] = ()) -> None:
+        if plan.enabled and not crawler.settings.getbool("NEWSCRAWL_RENDER_ENABLED"):
+            logger.warning("rendering is off (NEWSCRAWL_RENDER_ENABLED=false): pages this outlet builds with "
+                           "JavaScript (render=%s) are read as served", plan.mode)
+            plan = RenderPlan()
         self.render = plan
         self.render_hosts = tuple(hosts)
         if plan.enabled:
@@ -215,7 +219,12 @@ class RenderingMixin:
         if "playwright" in response.flags or meta_of(response).get(PLAIN_META) or not isinstance(response, TextResponse):
             return False
         waits = [a.selector for a in plan.article_actions if a.kind == "wait"]
-        return bool(waits) and not response.css(waits[0])
+        return bool(waits) and not response.css(waits[0]) and self.is_article_page(response)
+
+    def is_article_page(self, response: TextResponse) -> bool:
+        """Whether a page is an article at all (a deleted page's "not found" needs no browser); spiders
+        that know the outlet's family ask its article page."""
+        return True
 
     def render_fallback(self, response: Response, plan: RenderPlan | None = None,
                         **kwargs: Any) -> scrapy.Request:
@@ -347,6 +356,9 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
         return self.link_change(self.state.get(article_id=article_id(self.site.slug, entry.key)), entry.date)
 
     # -- crawl plan -------------------------------------------------------------------
+    def is_article_page(self, response: TextResponse) -> bool:
+        return self.family.article_page(response, self.site).is_article()
+
     def section_page(self, response: TextResponse) -> SectionPage:
         if self.family.section_page is None:
             raise ValueError(f"family {self.family.name!r} has no list pages to crawl")
