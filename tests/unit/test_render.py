@@ -263,3 +263,22 @@ def test_browser_requests_to_one_host_are_spaced_by_download_delay() -> None:
 
     elapsed = asyncio.run(three())
     assert 0.55 <= elapsed < 1.2
+
+
+def test_the_second_scheme_hands_rendered_requests_to_the_one_browser_handler() -> None:
+    """One Playwright driver for http and https: the https handler forwards rendered requests."""
+    from newscrawl.render import handler as render_handler
+
+    crawler = project_crawler()
+    served: list[str] = []
+
+    class Browser:
+        async def download_request(self, request: Request) -> str:
+            served.append(request.url)
+            return "rendered"
+
+    scheme = object.__new__(render_handler.SchemeHandler)
+    scheme.crawler = crawler
+    render_handler._BROWSER_HANDLERS[crawler] = Browser()  # type: ignore[assignment]
+    got = asyncio.run(scheme.download_request(Request("https://a.kr/list", meta={"playwright": True})))
+    assert got == "rendered" and served == ["https://a.kr/list"]
