@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_OUT ?= output/demo
 DEMO_SIZE ?= 80
 
-.PHONY: venv demo demo-reset test test-all lint clean score bench-extract fixtures
+.PHONY: venv demo demo-reset test test-all lint clean score bench-extract bench-render fixtures
 
 venv: $(VENV)/.installed
 
@@ -34,6 +34,11 @@ score: venv
 
 bench-extract: venv
 	$(PY) scripts/bench_extract.py
+
+# What rendering costs: ~600 rendered list pages with and without request blocking, and a crawl that renders
+# nothing by v0.2.0, HEAD and HEAD with a naive handler install (about 20 minutes; ARGS="--quick" for a smoke run).
+bench-render: venv
+	$(PY) scripts/bench_render.py $(ARGS)
 
 # Regenerate tests/pages/fixtures/*/*/expected.json and print the diff; ARGS="--check" writes nothing.
 fixtures: venv
