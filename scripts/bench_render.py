@@ -43,6 +43,10 @@ PSS (``/proc/PID/smaps_rollup``, RSS when unreadable) of the Python process, of 
 tree (every descendant) and of both together in one sample. PSS shares the pages Chromium's
 processes have in common instead of counting them once per process as summed RSS would.
 
+When the demo has the JavaScript outlet 바다일보 (``jscms``), part 1 adds its rows: a rendered
+crawl of ``--jscms-size`` articles fills a fresh state (its lists cannot be read plainly), then
+an ``-O`` crawl renders each section's single list page and clicks 더보기 until the list ends.
+
 ``--quick``: a smoke run (about 70 rendered pages, a size-80 plain outlet, one round).
 """
 
@@ -69,6 +73,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from demo.outlets import OUTLETS  # noqa: E402
 from demo.run import crawl_command, start_server  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -307,11 +312,13 @@ def demo_server(size: int, outlet: str = "dada") -> Iterator[tuple[int, str]]:
 
 def crawl(base_url: str, out: Path, name: str, *, state: Path, extra: list[str] | None = None,
           incremental: bool = False, cwd: Path = PROJECT_ROOT, exclude: Iterable[int] = (),
-          interval: float = 0.2) -> Measurement:
+          interval: float = 0.2, outlet: str = "dada") -> Measurement:
     out.mkdir(parents=True, exist_ok=True)
     log = out / f"{name}.log"
-    cmd = crawl_command(base_url, out, [*(extra or []), "-s", f"NEWSCRAWL_REPORT_URI={out / (name + '.report.json')}"],
-                        state=state, incremental=incremental)
+    demo = OUTLETS[outlet]
+    cmd = crawl_command(base_url, out, [*demo.spider_args, *(extra or []),
+                                        "-s", f"NEWSCRAWL_REPORT_URI={out / (name + '.report.json')}"],
+                        spider=demo.spider, state=state, incremental=incremental)
     env = {**os.environ, "PYTHONPATH": str(cwd)}
     return measure(cmd, cwd=cwd, env=env, log=log, interval=interval, exclude=exclude)
 
@@ -325,19 +332,36 @@ def render_section(args: argparse.Namespace, work: Path, results: dict[str, Any]
     lines: list[str] = []
     state = work / "render-state.sqlite"
     rows: list[tuple[str, Measurement]] = []
-    with demo_server(args.size) as (server_pid, base_url):
-        fill = crawl(base_url, work / "render-fill", "fill", state=state, exclude={server_pid},
-                     interval=args.interval)
-        rows.append(("plain (fill crawl)", fill))
-        for label, folder, extra in (("rendered, blocking", "render-blocking", []),
-                                     ("rendered, no blocking", "render-noblocking", NO_BLOCKING)):
-            m = crawl(base_url, work / folder, "render", state=state,
-                      extra=["-a", "render=lists", *extra], exclude={server_pid}, interval=args.interval)
-            rows.append((label, m))
-    lines.append(f"1. Rendered list pages: demo outlet dada (뉴스21 통신), {args.size} articles; one plain crawl "
-                 "fills a fresh state, then two -O crawls with -a render=lists walk every list (browser) and "
-                 "fetch no known article")
-    header = (f"  {'crawl':<22} {'exit':>4} {'list pg':>7} {'rendered':>8} {'articles':>8} {'wall s':>7} "
+    if "dada" not in args.skip:
+        with demo_server(args.size) as (server_pid, base_url):
+            fill = crawl(base_url, work / "render-fill", "fill", state=state, exclude={server_pid},
+                         interval=args.interval)
+            rows.append(("plain (fill crawl)", fill))
+            for label, folder, extra in (("rendered, blocking", "render-blocking", []),
+                                         ("rendered, no blocking", "render-noblocking", NO_BLOCKING)):
+                m = crawl(base_url, work / folder, "render", state=state,
+                          extra=["-a", "render=lists", *extra], exclude={server_pid}, interval=args.interval)
+                rows.append((label, m))
+    if "jscms" in OUTLETS and "jscms" not in args.skip:
+        # 바다일보: one rendered page per section, 더보기 clicked until the list ends (its family's list_actions).
+        jstate = work / "jscms-state.sqlite"
+        with demo_server(args.jscms_size, outlet="jscms") as (server_pid, base_url):
+            fill = crawl(base_url, work / "jscms-fill", "fill", state=jstate, exclude={server_pid},
+                         interval=args.interval, outlet="jscms")
+            rows.append(("jscms fill (rendered)", fill))
+            for label, folder, extra in (("jscms lists, blocking", "jscms-blocking", []),
+                                         ("jscms lists, no blocking", "jscms-noblocking", NO_BLOCKING)):
+                m = crawl(base_url, work / folder, "render", state=jstate, extra=extra, exclude={server_pid},
+                          interval=args.interval, outlet="jscms")
+                rows.append((label, m))
+    lines.append("1. Rendered list pages")
+    if "dada" not in args.skip:
+        lines.append(f"   dada (뉴스21 통신), {args.size} articles: one plain crawl fills a fresh state, then two -O "
+                     "crawls with -a render=lists walk every list (browser) and fetch no known article")
+    if "jscms" in OUTLETS and "jscms" not in args.skip:
+        lines.append(f"   jscms (바다일보, lists built by script), {args.jscms_size} articles: a rendered crawl fills a "
+                     "fresh state, then an -O crawl renders each section's one list page, clicking 더보기 to its end")
+    header = (f"  {'crawl':<24} {'exit':>4} {'list pg':>7} {'rendered':>8} {'articles':>8} {'wall s':>7} "
               f"{'pages/s':>7} {'CPU-s':>7} {'CPU-s/pg':>8} {'py CPU':>6} {'py RSS':>6} {'py PSS':>6} "
               f"{'brw PSS':>7} {'tot PSS':>7} {'procs':>5} {'subreq':>6} {'blocked':>7}")
     lines.append(header)
@@ -348,7 +372,7 @@ def render_section(args: argparse.Namespace, work: Path, results: dict[str, Any]
         pages = rendered if rendered else s.get("downloader/response_count", 0)
         blocked = sum(v for k, v in s.items() if k.startswith("newscrawl/render/blocked/"))
         lines.append(
-            f"  {label:<22} {m.returncode:>4} {list_pages:>7.0f} {rendered:>8.0f} "
+            f"  {label:<24} {m.returncode:>4} {list_pages:>7.0f} {rendered:>8.0f} "
             f"{s.get('newscrawl/pages/articles', 0):>8.0f} {m.wall_s:>7.1f} {pages / m.wall_s:>7.1f} "
             f"{m.cpu_s:>7.1f} {m.cpu_s / max(pages, 1):>8.3f} {m.cpu_python_sampled_s:>6.1f} "
             f"{_mb(m.python_rss_mb):>6} {_mb(m.python_pss_mb):>6} {_mb(m.browser_pss_mb):>7} "
@@ -357,15 +381,18 @@ def render_section(args: argparse.Namespace, work: Path, results: dict[str, Any]
         results["render"].append({"crawl": label, **asdict(m)})
     lines.append("  (pages/s and CPU-s/pg: per rendered page, per response for the plain crawl; whole crawl "
                  "incl. start-up; MB; 'articles': article pages fetched; procs: most processes at once)")
-    for label, m in rows[1:]:
+    for label, m in rows:
         s = m.stats
+        if not s.get("newscrawl/render/pages"):
+            continue
         lines.append(f"  {label}: browser launches {s.get('newscrawl/render/browser_launches', 0):.0f}, "
                      f"restarts {s.get('newscrawl/render/browser_restarts', 0):.0f}, crashes "
                      f"{s.get('newscrawl/render/browser_crashes', 0):.0f}, render errors "
                      f"{sum(v for k, v in s.items() if k.startswith('newscrawl/render/errors/')):.0f}, items "
                      f"{s.get('item_scraped_count', 0):.0f} ({s.get('newscrawl/store/from_store', 0):.0f} from the "
                      f"state); orphans reaped {m.orphans} ({m.cpu_orphans_s:.1f} CPU-s), killed {m.orphans_killed}; "
-                     f"sampled CPU {m.cpu_sampled_s:.1f} s")
+                     f"sampled CPU {m.cpu_sampled_s:.1f} s; clicks {s.get('newscrawl/render/clicks', 0):.0f}, "
+                     f"rendered articles {s.get('newscrawl/render/pages/article', 0):.0f}")
     return lines
 
 
@@ -432,19 +459,21 @@ def _load() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=5200, help="articles of the rendered outlet (5200: ~600 list pages)")
+    parser.add_argument("--jscms-size", type=int, default=600,
+                        help="articles of the JS outlet 바다일보 (its lists end after 30 clicks: 310 per section)")
     parser.add_argument("--plain-size", type=int, default=150, help="articles of the plain outlet (part 2)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of part 2 (default 3)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: --size 600 --plain-size 80 --repeat 1")
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between /proc samples")
     parser.add_argument("--baseline", type=Path, default=Path("/tmp/bench-v020"),
                         help=f"checkout of {BASELINE_TAG} (made with git worktree add when missing)")
-    parser.add_argument("--skip", choices=("render", "plain"), action="append", default=[],
-                        help="leave out part 1 (render) or part 2 (plain)")
+    parser.add_argument("--skip", choices=("render", "dada", "jscms", "plain"), action="append", default=[],
+                        help="leave out part 1 (render), its dada or jscms rows, or part 2 (plain)")
     parser.add_argument("--keep", type=Path, help="write the crawls' feeds, logs and states here (default: a temp dir)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every measurement here")
     args = parser.parse_args(argv)
     if args.quick:
-        args.size, args.plain_size, args.repeat = 600, 80, 1
+        args.size, args.jscms_size, args.plain_size, args.repeat = 600, 120, 80, 1
     if not set_subreaper():
         print("warning: not a child subreaper: CPU of orphaned descendants is not counted", file=sys.stderr)
     results: dict[str, Any] = {"how_cpu": HOW_CPU, "render": [], "plain": [], "chromium": chromium_version(),
