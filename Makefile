@@ -36,7 +36,7 @@ bench-extract: venv
 	$(PY) scripts/bench_extract.py
 
 # What rendering costs: ~600 rendered list pages with and without request blocking, and a crawl that renders
-# nothing by v0.2.0, HEAD and HEAD with a naive handler install (about 20 minutes; ARGS="--quick" for a smoke run).
+# nothing by v0.2.0, HEAD and HEAD with a naive handler install (11-14 minutes here; ARGS="--quick" for a smoke run).
 bench-render: venv
 	$(PY) scripts/bench_render.py $(ARGS)
 
