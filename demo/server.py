@@ -103,6 +103,12 @@ class DemoServer(ThreadingHTTPServer):
                                       else NdsoftHandler if isinstance(site, NdsoftDemoSite) else DemoHandler)
         super().__init__(address, handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a browser closing its page, a crawler's timeout) is no error."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
     def advance(self) -> dict[str, Any]:
         """Swap in the site's next epoch; returns the epoch and what it changed.
 

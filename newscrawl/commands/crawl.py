@@ -32,7 +32,7 @@ from scrapy.exceptions import UsageError
 
 from newscrawl.extensions.health import EXIT_HEALTH
 from newscrawl.output.storage import EXIT_WRITE_ERROR
-from newscrawl.render.setup import RenderUnavailable, browser_executable
+from newscrawl.render.setup import RenderUnavailable, check_rendering
 from newscrawl.spiders.args import SpiderArgumentError, TypedArgsSpider
 from newscrawl.state.lock import EXIT_LOCKED, LockBusy, lock_for_settings
 from newscrawl.state.rebuild import check_crawl_state
@@ -75,7 +75,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 if planned is not None and planned(arguments).enabled and \
                         crawler.settings.getbool("NEWSCRAWL_RENDER_ENABLED"):
-                    browser_executable(crawler.settings)  # no Chromium: one line now, not a traceback later
+                    check_rendering(crawler.settings)  # no Chromium, bad settings: one line now, not a traceback later
             except RenderUnavailable as exc:
                 logger.error("%s", exc)
                 self.exitcode = 1

@@ -34,7 +34,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-from newscrawl.render.setup import on_hosts
+from newscrawl.render.setup import blocked_types, on_hosts
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class RequestPolicy:
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
-        self.blocked_types = frozenset(settings.getlist("NEWSCRAWL_RENDER_BLOCK"))
+        self.blocked_types = blocked_types(settings)
         self.third_party = settings.getbool("NEWSCRAWL_RENDER_THIRD_PARTY")
         self.delay = settings.getfloat("DOWNLOAD_DELAY")
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")

@@ -13,6 +13,7 @@ is downloaded by Scrapy's own HTTP handler (scrapy-playwright passes it through)
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterable
@@ -65,6 +66,34 @@ def browser_executable(settings: BaseSettings) -> str:
                             "Chromium executable")
 
 
+#: Playwright's resource types (``Request.resource_type``): what NEWSCRAWL_RENDER_BLOCK may name.
+RESOURCE_TYPES = frozenset({"document", "stylesheet", "image", "media", "font", "script", "texttrack", "xhr", "fetch",
+                            "eventsource", "websocket", "manifest", "other"})
+
+
+def blocked_types(settings: BaseSettings) -> frozenset[str]:
+    """``NEWSCRAWL_RENDER_BLOCK`` checked: a misspelt type (``images``) or a JSON list given with ``-s``
+    (Scrapy splits strings on commas only) would otherwise block nothing without a word."""
+    value = settings.get("NEWSCRAWL_RENDER_BLOCK")
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise RenderUnavailable(f"NEWSCRAWL_RENDER_BLOCK={value!r} is not a JSON list") from None
+    names = [str(v).strip() for v in (value.split(",") if isinstance(value, str) else value or ())]
+    unknown = sorted({n for n in names if n and n not in RESOURCE_TYPES})
+    if unknown:
+        raise RenderUnavailable(f"NEWSCRAWL_RENDER_BLOCK: unknown resource type(s) {', '.join(unknown)}; "
+                                f"known: {', '.join(sorted(RESOURCE_TYPES))}")
+    return frozenset(n for n in names if n)
+
+
+def check_rendering(settings: BaseSettings) -> str:
+    """What a crawl that renders needs, checked before it starts: the browser (its path) and the settings."""
+    blocked_types(settings)
+    return browser_executable(settings)
+
+
 def enable_rendering(crawler: Crawler) -> str:
     """Install the rendering download handler and its settings on ``crawler`` (not frozen yet); the browser path.
 
@@ -72,7 +101,7 @@ def enable_rendering(crawler: Crawler) -> str:
     ``-s PLAYWRIGHT_LAUNCH_OPTIONS=...``).
     """
     settings = crawler.settings
-    executable = browser_executable(settings)
+    executable = check_rendering(settings)
     handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
     handlers.update({"http": HANDLER, "https": SCHEME_HANDLER})
     settings.set("DOWNLOAD_HANDLERS", handlers, priority="spider")

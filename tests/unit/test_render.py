@@ -282,3 +282,12 @@ def test_the_second_scheme_hands_rendered_requests_to_the_one_browser_handler() 
     render_handler._BROWSER_HANDLERS[crawler] = Browser()  # type: ignore[assignment]
     got = asyncio.run(scheme.download_request(Request("https://a.kr/list", meta={"playwright": True})))
     assert got == "rendered" and served == ["https://a.kr/list"]
+
+
+def test_blocked_types_are_checked_and_json_lists_read() -> None:
+    assert setup.blocked_types(project_settings_with()) == {"image", "media", "font"}
+    assert setup.blocked_types(project_settings_with(NEWSCRAWL_RENDER_BLOCK="")) == frozenset()
+    assert setup.blocked_types(project_settings_with(NEWSCRAWL_RENDER_BLOCK='["image", "font"]')) == {"image", "font"}
+    assert setup.blocked_types(project_settings_with(NEWSCRAWL_RENDER_BLOCK="image,stylesheet")) == {"image", "stylesheet"}
+    with pytest.raises(RenderUnavailable, match=r"unknown resource type\(s\) images; known: "):
+        setup.check_rendering(project_settings_with(NEWSCRAWL_RENDER_BLOCK="images"))
