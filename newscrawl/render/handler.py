@@ -111,7 +111,8 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.crawler = crawler
-        self.abort_request = RequestPolicy(crawler)
+        if not crawler.settings.get("PLAYWRIGHT_ABORT_REQUEST"):
+            self.abort_request = RequestPolicy(crawler)  # a predicate of the user's own (-s/settings) replaces it
         self.restart_pages = crawler.settings.getint("NEWSCRAWL_RENDER_RESTART_PAGES")
         self.slots = asyncio.Semaphore(max(1, crawler.settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT")))
         self.pages_since_launch = 0
