@@ -18,6 +18,13 @@ Actions run in order after the page has loaded:
             adds, e.g. the list's links) shows no new match within ``timeout`` seconds of a click.
 ``scroll``  number of scrolls to the bottom (infinite scroll), stopping early like ``click`` when
             ``until_no_new`` stops growing.
+``idle``    seconds to wait at most for the network to fall quiet (no request for 500 ms): for content
+            that scripts fetch after the page's load event.
+
+A plan that renders a page kind without actions of its own (the catalog entry's and the family's
+are empty) gets :data:`DEFAULT_LIST_ACTIONS` / :data:`DEFAULT_ARTICLE_ACTIONS`: the network idle,
+then a visible "더보기" / "more" button clicked while it adds links, then one scroll that stops
+at once when it adds none.
 
 Only this module's keys are accepted: a misspelt one is a :class:`CatalogError`-style
 ``ValueError`` naming the action, not a silently ignored option.
@@ -46,6 +53,7 @@ _KEYS: dict[str, frozenset[str]] = {
     "wait": frozenset({"wait", "timeout"}),
     "click": frozenset({"click", "max", "until_no_new", "timeout"}),
     "scroll": frozenset({"scroll", "until_no_new", "timeout"}),
+    "idle": frozenset({"idle"}),
 }
 
 
@@ -53,7 +61,7 @@ _KEYS: dict[str, frozenset[str]] = {
 class Action:
     """One page action (see the module docstring)."""
 
-    kind: Literal["wait", "click", "scroll"]
+    kind: Literal["wait", "click", "scroll", "idle"]
     #: The CSS selector waited for or clicked; empty for ``scroll``.
     selector: str = ""
     #: Clicks or scrolls at most.
@@ -65,6 +73,8 @@ class Action:
 
     def as_data(self) -> dict[str, Any]:
         """The action as the catalog writes it (for the run report and ``scrapy list`` style output)."""
+        if self.kind == "idle":
+            return {"idle": self.timeout}
         data: dict[str, Any] = {self.kind: self.selector if self.kind != "scroll" else self.times}
         if self.kind == "click":
             data["max"] = self.times
@@ -115,6 +125,8 @@ def parse_action(data: Mapping[str, Any], where: str = "action") -> Action:
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)} for a {kind} action "
                          f"(allowed: {', '.join(sorted(_KEYS[kind]))})")
+    if kind == "idle":
+        return Action("idle", timeout=_number(data, "idle", DEFAULT_TIMEOUT, where))
     timeout = _number(data, "timeout", DEFAULT_TIMEOUT, where)
     until = _selector(data, "until_no_new", where) if "until_no_new" in data else None
     if kind == "wait":
@@ -135,6 +147,19 @@ def parse_actions(data: Iterable[Mapping[str, Any]] | None, where: str = "action
     return tuple(parse_action(item, f"{where}[{i}]") for i, item in enumerate(data))
 
 
+#: Load-more buttons as Korean and English news sites label them (Playwright's ``:has-text``, case-insensitive).
+LOAD_MORE = ", ".join(f'{tag}:has-text("{text}")' for text in ("더보기", "더 보기", "load more", "more news", "more")
+                      for tag in ("button", "a[href^='javascript']", "a[href='#']", "[role=button]"))
+#: For rendered list pages whose outlet and family give no actions: see the module docstring.
+DEFAULT_LIST_ACTIONS: tuple[Action, ...] = (
+    Action("idle", timeout=5.0),
+    Action("click", LOAD_MORE, times=DEFAULT_MAX, until_no_new="a[href]", timeout=3.0),
+    Action("scroll", times=5, until_no_new="a[href]", timeout=2.0),
+)
+#: For rendered article pages whose outlet and family give no actions: wait for the scripts' requests.
+DEFAULT_ARTICLE_ACTIONS: tuple[Action, ...] = (Action("idle", timeout=5.0),)
+
+
 @attrs.frozen
 class RenderPlan:
     """What a crawl renders: the mode and the actions per page kind."""
@@ -152,4 +177,9 @@ class RenderPlan:
         return self.mode != "none"
 
     def actions(self, kind: str) -> tuple[Action, ...]:
-        return self.list_actions if kind == "list" else self.article_actions if kind == "article" else ()
+        """The actions for a rendered page of ``kind``; the defaults when the plan has none for it."""
+        if kind == "list":
+            return self.list_actions or DEFAULT_LIST_ACTIONS
+        if kind == "article":
+            return self.article_actions or DEFAULT_ARTICLE_ACTIONS
+        return ()

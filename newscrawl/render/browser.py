@@ -156,6 +156,11 @@ async def run_actions(page: Page, actions: tuple[Action, ...], info: dict[str, A
                 _count(info, "wait_missed")
                 logger.warning("rendered page %s: %r did not appear within %ss", page.url, action.selector,
                                action.timeout)
+        elif action.kind == "idle":
+            try:
+                await page.wait_for_load_state("networkidle", timeout=action.timeout * 1000)
+            except PlaywrightTimeout:
+                _count(info, "idle_timeout")  # a page that keeps polling: read as it is now
         elif action.kind == "click":
             await _click(page, action, info)
         else:

@@ -34,7 +34,8 @@ from newscrawl.render.setup import HANDLER, INFO_META, KIND_META, PLAIN_META, pl
 logger = logging.getLogger(__name__)
 
 #: Counters of the page info (newscrawl/render/browser.py) summed into stats.
-_COUNTED = ("clicks", "clicks_no_new", "click_failed", "scrolls", "wait_missed", "offsite_navigation", "redirects")
+_COUNTED = ("clicks", "clicks_no_new", "click_failed", "scrolls", "wait_missed", "idle_timeout", "offsite_navigation",
+            "redirects")
 
 
 def visible_text(response: TextResponse) -> str:

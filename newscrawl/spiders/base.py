@@ -60,7 +60,7 @@ from newscrawl.output.feeds import complete_file
 from newscrawl.pages.section import ListEntry, SectionPage
 from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id
-from newscrawl.render.actions import RenderPlan
+from newscrawl.render.actions import Action, RenderPlan
 from newscrawl.render.probe import CheaperPaths
 from newscrawl.render.setup import INFO_META, PLAIN_META, enable_rendering, render_meta
 from newscrawl.spiders.args import OutletArgs, TypedArgsSpider
@@ -403,9 +403,10 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
         url = self.family_list_url(section, 1)
         kwargs: dict[str, Any] = {"callback": self.parse_list, "cb_kwargs": {"section": section, "page": 1}}
         plan = self.render
-        loads_more = any(a.kind != "wait" for a in plan.list_actions)
+        actions = plan.actions("list")
+        loads_more = any(a.kind in ("click", "scroll") for a in actions)
         if plan.renders("list") and loads_more and self.section_complete(section) and not self.complete:
-            waits = tuple(a for a in plan.list_actions if a.kind == "wait")
+            waits = tuple(a for a in actions if a.kind in ("wait", "idle")) or (Action("idle", timeout=5.0),)
             request = self.page_request(url, "list", plan=attrs.evolve(plan, list_actions=waits), **kwargs)
             request.meta[FIRST_SCREEN_META] = True
             self.crawler.stats.inc_value("newscrawl/render/first_screen")

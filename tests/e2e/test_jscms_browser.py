@@ -115,3 +115,33 @@ def test_rendered_lists_hold_every_article_of_the_truth_and_none_without_javascr
     # while the script's body (JSON, UTF-8) is intact.
     article = site.article(mislabelled)
     assert article is not None and seen["articles"][mislabelled]["title"] != article.title
+
+
+def test_the_default_list_actions_find_a_load_more_button_by_its_label(base_url: str) -> None:
+    """An outlet that renders lists without actions of its own gets newscrawl's defaults
+    (network idle, a visible "더보기"/"more" button clicked while it adds links, a scroll): on
+    바다일보 they load every article of a section, as its own family actions do."""
+    from newscrawl.render.actions import DEFAULT_LIST_ACTIONS, RenderPlan
+    from newscrawl.render.browser import run_actions
+
+    site = JscmsDemoSite(SIZE)
+    section = site.sections[0]
+    expected = {f"/article/{i}" for i in site.list_ids(section.code)}
+
+    async def browse() -> tuple[set[str], dict[str, Any]]:
+        async with async_api.async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                await page.goto(f"{base_url}/section/{section.code}")
+                info: dict[str, Any] = {}
+                await run_actions(page, RenderPlan("lists").actions("list"), info)
+                hrefs = await page.eval_on_selector_all("ul.article-list a", "els => els.map(e => e.getAttribute('href'))")
+                return set(hrefs), info
+            finally:
+                await browser.close()
+
+    assert RenderPlan("lists").actions("list") == DEFAULT_LIST_ACTIONS
+    hrefs, info = asyncio.run(browse())
+    assert hrefs == expected
+    assert info["clicks"] == -(-len(expected) // 10) - 1  # one click per further page of ten

@@ -291,3 +291,16 @@ def test_blocked_types_are_checked_and_json_lists_read() -> None:
     assert setup.blocked_types(project_settings_with(NEWSCRAWL_RENDER_BLOCK="image,stylesheet")) == {"image", "stylesheet"}
     with pytest.raises(RenderUnavailable, match=r"unknown resource type\(s\) images; known: "):
         setup.check_rendering(project_settings_with(NEWSCRAWL_RENDER_BLOCK="images"))
+
+
+def test_idle_action_and_the_defaults_for_pages_without_actions() -> None:
+    from newscrawl.render.actions import DEFAULT_ARTICLE_ACTIONS, DEFAULT_LIST_ACTIONS
+
+    assert parse_action({"idle": 3}) == Action("idle", timeout=3.0)
+    assert parse_action({"idle": 3}).as_data() == {"idle": 3.0}
+    plan = RenderPlan("all")
+    assert plan.actions("list") == DEFAULT_LIST_ACTIONS and plan.actions("article") == DEFAULT_ARTICLE_ACTIONS
+    own = RenderPlan("lists", list_actions=(Action("wait", "ul"),))
+    assert own.actions("list") == (Action("wait", "ul"),)  # an outlet's own actions replace the defaults
+    assert [a.kind for a in DEFAULT_LIST_ACTIONS] == ["idle", "click", "scroll"]
+    assert 'button:has-text("더보기")' in DEFAULT_LIST_ACTIONS[1].selector
