@@ -18,6 +18,13 @@ the exported item without ``crawled_at``), ``list`` (a section list page: its en
 next page), ``home`` (the page whose menu gives the sections), ``not_article`` (a page the
 family must refuse, e.g. a deleted article; no ``expected.json``).
 
+``source`` says where the page bytes come from: ``"synthetic"`` (written by us in the
+markup the CMS is documented to use, e.g. ``../shared/docs/SITES.md``; it shows the code reads
+that markup, not that the outlet really serves it) or ``"saved"`` (fetched from the outlet's
+own site, e.g. by ``scrapy probe --save``). The registry test (``tests/pages/test_registry.py``)
+requires it on the article cases of every catalog outlet, so a reader can tell which outlets
+were ever checked against a real page.
+
 The outlet is resolved from the URL as a crawl resolves it (catalog outlet by domain, else
 a family by URL pattern, else generic), over the project catalog plus the folder's own
 ``catalog.toml``: outlets invented for fixtures, so the saved pages need not pretend to be a
@@ -43,7 +50,9 @@ from newscrawl.parsing.charset import repair_encoding
 
 KINDS = ("article", "list", "home", "not_article")
 #: meta.json keys, in the order the files write them.
-META_KEYS = ("url", "headers", "outlet", "base_url", "kind", "why")
+META_KEYS = ("url", "headers", "outlet", "base_url", "kind", "source", "why")
+#: Values of meta.json ``source``: written by us in the documented markup, or fetched from the outlet.
+SOURCES = ("synthetic", "saved")
 CASE_FILES = frozenset({"page.html", "meta.json", "expected.json"})
 #: Fields of an exported item that depend on when it was crawled, not on the page.
 CRAWL_TIME_FIELDS = ("crawled_at",)
@@ -131,6 +140,12 @@ class PageCase:
         return str(self.meta["why"])
 
     @property
+    def source(self) -> str | None:
+        """Where the page bytes come from (:data:`SOURCES`); None when the case does not say."""
+        source = self.meta.get("source")
+        return None if source is None else str(source)
+
+    @property
     def headers(self) -> dict[str, str]:
         return dict(self.meta.get("headers") or {})
 
@@ -204,6 +219,8 @@ def read_case(root: Path, family: str, path: Path) -> PageCase:
         raise CaseError(f"{where}/meta.json: 'why' must be one line")
     if meta.get("kind", "article") not in KINDS:
         raise CaseError(f"{where}/meta.json: kind {meta['kind']!r} is not one of {', '.join(KINDS)}")
+    if "source" in meta and meta["source"] not in SOURCES:
+        raise CaseError(f"{where}/meta.json: source {meta['source']!r} is not one of {', '.join(SOURCES)}")
     return PageCase(family=family, name=path.name, path=path, meta=meta)
 
 

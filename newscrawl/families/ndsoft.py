@@ -61,9 +61,11 @@ BODY_CSS = ("#article-view-content-div", "[itemprop=articleBody]", ".article-vei
 BREADCRUMB_CSS = ".breadcrumbs a, .breadcrumb a, nav.location a, .article-head-nav a, .location a"
 REPORTER_BOX_CSS = "article.writer, div.view-editors, .view-editors"
 #: Inside the body element these are chrome, never article text: reporter boxes (2017, 2020),
-#: copyright notes, share buttons, ad slots and related-article boxes.
+#: copyright notes, share buttons, ad slots and related-article boxes; and a subheading some
+#: 2020 installs put inside the body (SITES.md §4): it is read as a subtitle, not repeated as text.
 BODY_SKIP_CLASSES = ("view-editors", "writer", "article-copy", "view-copyright", "view-sns", "share-btns",
-                     "ad-template", "article-ad", "view-relation", "relation-article", "show-for-sr")
+                     "ad-template", "article-ad", "view-relation", "relation-article", "show-for-sr",
+                     "subheading")
 #: Screen-reader labels ('기자명', '입력') sit in info items as hidden spans.
 _VISIBLE_TEXT = './/text()[not(ancestor::*[contains(concat(" ", normalize-space(@class), " "), " show-for-sr ")])]'
 

@@ -71,6 +71,11 @@ BOILERPLATE_RULES: tuple[Rule, ...] = (
          r"^(기사\s*메일전송|기사\s*수정|기사\s*삭제|목록\s*바로가기|인쇄|이전\s*기사\s*보기(\s*다음\s*기사\s*보기)?|"
          r"다음\s*기사\s*보기|모바일\s*버전\s*바로가기|더보기|공유하기|스크랩|글씨\s*크게|글씨\s*작게|"
          r"기사\s*공유하기|URL\s*복사|카카오톡|페이스북|트위터|네이버\s*밴드|\d+)$"),
+    # Text-to-speech players that sit inside the body area ("기사를 읽어드립니다", its clock "0:00",
+    # "00:00 / 03:12"): a paragraph that is only the player's label or its time.
+    Rule("tts", "drop",
+         r"^((이\s*)?기사를\s*(음성으로\s*)?(읽어\s*드립니다|들어\s*보세요|듣기)|음성으로\s*듣기|기사\s*듣기"
+         r"|\d{1,2}(:\d\d){1,2}(\s*/\s*\d{1,2}(:\d\d){1,2})?)\.?$", 40),
 )
 
 

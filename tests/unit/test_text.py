@@ -129,12 +129,26 @@ def test_strip_rules_keep_the_rest_of_the_paragraph(paragraph: str, kept: str, r
         ("홍길동·김철수 기자", "byline_line"),
         ("This website uses cookies and other technology to enhance quality of service.", "cookie_notice"),
         ("For further details >", "more_link"),
+        ("기사를 읽어드립니다", "tts"),
+        ("기사를 읽어 드립니다", "tts"),
+        ("이 기사를 음성으로 듣기", "tts"),
+        ("음성으로 듣기", "tts"),
+        ("기사 듣기", "tts"),
+        ("0:00", "tts"),
+        ("00:00 / 03:12", "tts"),
+        ("1:02:07", "tts"),
     ],
 )
 def test_more_drop_rules(paragraph: str, rule: str) -> None:
     cleaned = clean_paragraphs([LEAD, paragraph, "마지막 문단이다."])
     assert cleaned.paragraphs == [LEAD, "마지막 문단이다."]
     assert rule in cleaned.removed
+
+
+@pytest.mark.parametrize("text", ["기사를 읽어드립니다. 시는 이번 서비스로 시각장애인의 정보 접근성을 높인다고 밝혔다.",
+                                  "경기는 오후 7:30에 시작한다.", "점심시간은 12:30부터다."])
+def test_tts_rule_keeps_sentences_with_its_words(text: str) -> None:
+    assert clean_paragraphs([LEAD, text]).paragraphs == [LEAD, text]
 
 
 def test_broadcast_signoff_names_the_reporter_and_stays() -> None:
