@@ -87,12 +87,13 @@ class DadaArticlePage(ArticlePage):
 
     def family_section(self) -> str | None:
         names = [normalize_space(t) for t in self.sel.css(".article-head-nav a::text").getall()]
-        names = [n for n in names if n and n != "홈"]
+        names = [n for n in names if n and n.casefold() not in ("홈", "home")]
         return names[-1] if names else None
 
     def family_subtitles(self) -> list[str]:
         return [s for s in (normalize_space(" ".join(li.css("::text").getall()))
-                            for li in self.sel.css("#viewContent ul.subj li")) if s]
+                            # ul.subj li (reported) or .subj ul li (SITES.md §4); the union is in page order, once each.
+                            for li in self.sel.css("#viewContent ul.subj li, #viewContent .subj ul li")) if s]
 
     @cached_property
     def _info_items(self) -> list[str]:

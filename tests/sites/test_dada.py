@@ -64,3 +64,37 @@ def test_article_key(url: str, key: str | None) -> None:
 def test_list_url() -> None:
     assert list_url(BASE, "m48qmuj") == f"{BASE}/news/list.php?mcode=m48qmuj"
     assert list_url(BASE + "/", "m48qmuj", 3) == f"{BASE}/news/list.php?mcode=m48qmuj&page=3"
+
+
+def _page(inner: str, nav: str = '<a href="/">홈</a> &gt; <a href="/news/list.php?mcode=m101sc2a">사회</a>') -> DadaArticlePage:
+    html = (f'<html><body><div class="article-head"><div class="article-head-nav">{nav}</div>'
+            f'<h3 class="article-head-title">제목</h3></div><div id="viewContent">{inner}'
+            '<div class="fr-view"><p>본문 첫 문단이다.</p></div></div></body></html>')
+    return DadaArticlePage(HtmlResponse(url=ARTICLE_URL, body=html.encode(), encoding="utf-8"), site(base_url=BASE))
+
+
+@pytest.mark.parametrize("markup", [
+    '<ul class="subj"><li>첫 부제</li><li>둘째 부제</li></ul>',                      # reported
+    '<div class="subj"><ul><li>첫 부제</li><li>둘째 부제</li></ul></div>',            # SITES.md §4
+    '<div class="subj"><ul class="subj"><li>첫 부제</li><li> 둘째  부제 </li></ul></div>',  # both: once each
+    '<div class="subj"><ul><li>첫 부제</li><li></li><li>둘째 부제</li></ul></div>',   # an empty item
+])
+def test_subtitles_in_either_subj_form_in_page_order(markup: str) -> None:
+    assert _page(markup).family_subtitles() == ["첫 부제", "둘째 부제"]
+
+
+def test_subj_outside_view_content_is_not_a_subtitle() -> None:
+    html = ('<html><body><div class="subj"><ul><li>메뉴</li></ul></div><h3 class="article-head-title">제목</h3>'
+            '<div id="viewContent"><div class="fr-view"><p>본문이다.</p></div></div></body></html>')
+    page = DadaArticlePage(HtmlResponse(url=ARTICLE_URL, body=html.encode(), encoding="utf-8"), site(base_url=BASE))
+    assert page.family_subtitles() == []
+
+
+@pytest.mark.parametrize(("nav", "section"), [
+    ('<a href="/">HOME</a> &gt; <a href="/news/list.php?mcode=m48qmuj">지역</a>', "지역"),
+    ('<a href="/">Home</a> &gt; <a href="/news/list.php?mcode=m48qmuj">지역</a>', "지역"),
+    ('<a href="/">홈</a> &gt; <a href="/news/list.php?mcode=m48qmuj">지역</a>', "지역"),
+    ('<a href="/">HOME</a>', None),
+])
+def test_home_link_of_the_breadcrumb_is_not_the_section(nav: str, section: str | None) -> None:
+    assert _page("", nav).family_section() == section
