@@ -28,8 +28,10 @@ from newscrawl.parsing.text import normalize_space
 from newscrawl.parsing.urls import host_of
 
 GENERIC = "generic"
-#: A generic link that looks like an article: a path segment of 4+ digits, or a slug of 3+ words.
-_ARTICLE_SEGMENT = re.compile(r"(^|\D)\d{4,}(\D|$)|^[^/]*-[^/]*-[^/]+$")
+#: A generic link that looks like an article: 4+ digits in a path segment (an id, a year), or a last
+#: segment that is a slug of 3+ words.
+_NUMBER = re.compile(r"\d{4,}")
+_SLUG = re.compile(r"^[^-]+(-[^-]+){2,}$")
 
 
 @attrs.frozen
@@ -124,7 +126,9 @@ def article_like_links(response: TextResponse) -> list[str]:
     out = []
     for url in page_links(response):
         segments = [s for s in urlsplit(url).path.split("/") if s]
-        if segments and url != response.url and _ARTICLE_SEGMENT.search(segments[-1].rsplit(".", 1)[0]):
+        if not segments or url == response.url:
+            continue
+        if any(_NUMBER.search(s) for s in segments) or _SLUG.match(segments[-1].rsplit(".", 1)[0]):
             out.append(url)
     return out
 

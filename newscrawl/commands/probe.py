@@ -115,7 +115,7 @@ def failure_reason(failure: Failure) -> str:
 def not_html(response: Response) -> str | None:
     if isinstance(response, TextResponse) and b"<" in response.body[:2048]:
         return None
-    kind = response.headers.get("Content-Type", b"").decode("latin-1") or "no Content-Type"
+    kind = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no Content-Type"
     return f"not an HTML page ({kind})"
 
 
@@ -124,20 +124,20 @@ class HomeSpider(scrapy.Spider):
 
     name = "probe"
 
-    def __init__(self, *args: Any, probe: Probe, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, findings: Probe, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.probe = probe
+        self.findings = findings
 
     async def start(self) -> AsyncIterator[Any]:
-        yield scrapy.Request(self.probe.url, callback=self.home, errback=self.failed, dont_filter=True)
+        yield scrapy.Request(self.findings.url, callback=self.home, errback=self.failed, dont_filter=True)
 
     def home(self, response: Response) -> None:
         why = not_html(response)
         page = response if why is None and isinstance(response, TextResponse) else None
-        self.probe.home = Fetched(response.url, page, why)
+        self.findings.home = Fetched(response.url, page, why)
 
     def failed(self, failure: Failure) -> None:
-        self.probe.home = Fetched(self.probe.url, None, failure_reason(failure))
+        self.findings.home = Fetched(self.findings.url, None, failure_reason(failure))
 
 
 class SampleSpider(RenderingMixin, scrapy.Spider):
@@ -145,53 +145,53 @@ class SampleSpider(RenderingMixin, scrapy.Spider):
 
     name = "probe"
 
-    def __init__(self, *args: Any, probe: Probe, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, findings: Probe, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.probe = probe
-        assert probe.outlet is not None
-        self.site = probe.outlet  # the offsite check follows the outlet's scheme, host and port
-        self.family = get_family(probe.outlet.family)
+        self.findings = findings
+        assert findings.outlet is not None
+        self.site = findings.outlet  # the offsite check follows the outlet's scheme, host and port
+        self.family = get_family(findings.outlet.family)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SampleSpider:
         spider: SampleSpider = super().from_crawler(crawler, *args, **kwargs)
-        spider.setup_rendering(crawler, spider.probe.plan, spider.site.domains)
+        spider.setup_rendering(crawler, spider.findings.plan, spider.site.domains)
         return spider
 
     def is_article_page(self, response: TextResponse) -> bool:
         return self.family.article_page(response, self.site).is_article()
 
     async def start(self) -> AsyncIterator[Any]:
-        if self.probe.sections:
-            section = self.probe.sections[0]
+        if self.findings.sections:
+            section = self.findings.sections[0]
             url = self.family.list_url(self.site.base_url, section.code, 1) if self.family.list_url else section.url
-            self.probe.listing = Fetched(url)
+            self.findings.listing = Fetched(url)
             yield self.page_request(url, "list", callback=self.listed, errback=self.list_failed, dont_filter=True)
             return
-        for request in self.article_requests(self.probe.candidates):
+        for request in self.article_requests(self.findings.candidates):
             yield request
 
     def listed(self, response: Response) -> Iterator[scrapy.Request]:
-        assert self.probe.listing is not None and self.family.section_page is not None
+        assert self.findings.listing is not None and self.family.section_page is not None
         urls: list[str] = []
         if isinstance(response, TextResponse):
-            self.probe.listing.response = response
+            self.findings.listing.response = response
             urls = [entry.url for entry in self.family.section_page(response, self.site).entries()]
-            self.probe.listed = len(urls)
+            self.findings.listed = len(urls)
         else:
-            self.probe.listing.error = not_html(response)
-        yield from self.article_requests(urls + self.probe.candidates)
+            self.findings.listing.error = not_html(response)
+        yield from self.article_requests(urls + self.findings.candidates)
 
     def list_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        assert self.probe.listing is not None
-        self.probe.listing.error = failure_reason(failure)
-        yield from self.article_requests(self.probe.candidates)
+        assert self.findings.listing is not None
+        self.findings.listing.error = failure_reason(failure)
+        yield from self.article_requests(self.findings.candidates)
 
     def article_requests(self, urls: list[str]) -> Iterator[scrapy.Request]:
-        wanted = ARTICLES - len(self.probe.articles)
+        wanted = ARTICLES - len(self.findings.articles)
         for url in list(dict.fromkeys(urls))[:wanted]:
             fetched = Fetched(url)
-            self.probe.articles.append(fetched)
+            self.findings.articles.append(fetched)
             yield self.page_request(url, "article", callback=self.article, errback=self.article_failed,
                                     cb_kwargs={"fetched": fetched}, dont_filter=True)
 
@@ -242,7 +242,7 @@ def site_name_of(response: TextResponse) -> str | None:
 
 
 def charset_of(response: TextResponse) -> str:
-    declared = re.search(r"charset=([\w-]+)", response.headers.get("Content-Type", b"").decode("latin-1"))
+    declared = re.search(r"charset=([\w-]+)", (response.headers.get("Content-Type") or b"").decode("latin-1"))
     return (declared.group(1) if declared else response.encoding).lower()
 
 
@@ -439,11 +439,11 @@ class Command(NoFilesMixin, ScrapyCommand):
         def second(_: Any = None) -> None:
             try:
                 if self._plan(probe, opts):
-                    _chain(process.crawl(SampleSpider, probe=probe), None)
+                    _chain(process.crawl(SampleSpider, findings=probe), None)
             except ProbeFailed as exc:
                 problem.append(exc)
 
-        _chain(process.crawl(HomeSpider, probe=probe), second)
+        _chain(process.crawl(HomeSpider, findings=probe), second)
         process.start()
         if problem:
             raise problem[0]
