@@ -469,6 +469,9 @@ class Command(NoFilesMixin, ScrapyCommand):
         print(f"family    {describe(detection)}")
         if outlet.slug in load_catalog():
             print(f"outlet    {outlet.slug}: in the catalog as {outlet.name!r} (family {outlet.family})")
+            if detection.family != outlet.family:
+                print(f"note      the page looks like {detection.family}, the catalog says {outlet.family}: "
+                      "probed as the catalog says")
         else:
             print(f"outlet    {outlet.slug}: new, name {outlet.name!r} (--slug/--name to change)")
         if family.section_page is not None:
