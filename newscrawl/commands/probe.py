@@ -403,11 +403,10 @@ class Command(NoFilesMixin, ScrapyCommand):
         self._crawl(probe, opts)
         if probe.home is None or probe.home.response is None:
             raise ProbeFailed(f"cannot read {args[0]}: {probe.home.error if probe.home else 'no response'}")
-        assert probe.outlet is not None
+        assert probe.outlet is not None and self.settings is not None
         out = print
         outlet = probe.outlet
-        limits = Limits.from_settings(self.settings) if self.settings is not None else None
-        assert limits is not None
+        limits = Limits.from_settings(self.settings)  # the crawl's validation limits (-s changes them as for a crawl)
         if probe.listing is not None:
             out(f"list      {probe.listing.url}: " + (f"{probe.listed} articles listed" if probe.listing.response
                                                       else f"not read ({probe.listing.error or 'no response'})"))
