@@ -9,6 +9,7 @@ and pipelines all read it; that the family names exist is checked by
 
 from __future__ import annotations
 
+import json
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -91,3 +92,24 @@ def load_catalog(path: Path = CATALOG_PATH) -> dict[str, Outlet]:
     with path.open("rb") as fh:
         raw = tomllib.load(fh)
     return {slug: _outlet(slug, data) for slug, data in raw.get("outlets", {}).items()}
+
+
+def _toml_string(value: str) -> str:
+    # A JSON string is a TOML basic string (same escapes); non-ASCII kept as is.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def catalog_entry(outlet: Outlet) -> str:
+    """The ``[outlets.<slug>]`` table of ``outlet`` as ``catalog.toml`` writes it (page actions are not written:
+    an outlet gets them from its family unless someone writes its own)."""
+    lines = [f"[outlets.{outlet.slug}]",
+             f"name = {_toml_string(outlet.name)}",
+             f"family = {_toml_string(outlet.family)}",
+             f"base_url = {_toml_string(outlet.base_url)}",
+             f"domains = [{', '.join(_toml_string(d) for d in outlet.domains)}]",
+             f"sections = [{', '.join(_toml_string(s) for s in outlet.sections)}]",
+             f"charset = {_toml_string(outlet.charset)}",
+             f"language = {_toml_string(outlet.language)}"]
+    if outlet.render is not None:
+        lines.append(f"render = {_toml_string(outlet.render)}")
+    return "\n".join(lines) + "\n"

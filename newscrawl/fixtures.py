@@ -177,13 +177,15 @@ class PageCase:
         return resolve_outlet(url or self.url, fixture_catalog(self.root), self.meta.get("outlet"),
                               self.meta.get("base_url"))
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, outlet: Outlet | None = None) -> dict[str, Any]:
         """What ``expected.json`` holds for this case, from the current code.
 
+        ``outlet``: the outlet to read it as, instead of the one its URL resolves to (``scrapy probe``
+        writes the cases of an outlet before its catalog entry exists).
         Raises :class:`~newscrawl.pages.article.NotAnArticle` for an article page the family
         refuses, and :class:`CaseError` for a kind without a snapshot.
         """
-        response, outlet = self.response(), self.outlet()
+        response, outlet = self.response(), outlet or self.outlet()
         if self.kind == "article":
             return article_snapshot(extract(response, outlet))
         if self.kind in ("list", "home"):

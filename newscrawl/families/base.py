@@ -43,6 +43,11 @@ class Family:
     #: Whether a URL matching :attr:`article_key` is enough to say an unknown outlet runs this CMS
     #: (:func:`newscrawl.families.resolve`); False for a pattern as common as ``/article/ID``.
     claims_urls: bool = True
+    #: CSS selectors of markup only this CMS's pages carry (home, list or article page): evidence for
+    #: ``scrapy probe`` when it detects the CMS of a new outlet (:mod:`newscrawl.detect`).
+    markers: tuple[str, ...] = ()
+    #: Case-insensitive substrings of a ``<meta name="generator">`` this CMS writes (none known yet).
+    generators: tuple[str, ...] = ()
 
     def matches_url(self, url: str) -> bool:
         """Whether ``url`` looks like an article of this CMS."""

@@ -32,6 +32,8 @@ LIST_PATH = "/news/list.php"
 MOBILE_PATH = "/m/view.php"
 #: Menu codes of real sections ('m48qmuj', 'm101sc2a'); other list.php links (best-of lists) are not sections.
 MCODE_RE = re.compile(r"^m\d{2,3}[0-9a-z]{4}$")
+#: Markup of this CMS's pages (article head and body, list rows): what ``scrapy probe`` looks for.
+MARKERS = ("div.viewContentWrap", "#viewContent", "ul.info-text", "div.basicList dt.title", ".article-head-nav")
 
 
 def list_url(base_url: str, section: str, page: int = 1) -> str:
@@ -167,4 +169,5 @@ class DadaSectionPage(SectionPage):
 
 
 FAMILY = Family(name=NAME, article_page=DadaArticlePage, article_key=article_key, key_param=ARTICLE_KEY,
-                section_page=DadaSectionPage, home_url=home_url, list_url=list_url, list_page=list_page)
+                section_page=DadaSectionPage, home_url=home_url, list_url=list_url, list_page=list_page,
+                markers=MARKERS)

@@ -44,6 +44,10 @@ ARTICLE_PATH_RE = re.compile(r"^/article/(\d+)/?$")
 LIST_PATH_RE = re.compile(r"^/section/([a-z0-9][a-z0-9_-]*)/?$")
 #: The body container; present (and empty) on the server HTML of a script-body article.
 BODY_CSS = "#article-body, div.article-body"
+#: Markup of this CMS's pages (menu, script-filled list, article): what ``scrapy probe`` needs besides
+#: ``/article/ID`` links, a pattern too common to name the CMS alone.
+MARKERS = ('nav.gnb a[href^="/section/"]', "ul.article-list", "button.btn-more", "article.news-article",
+           "h1.article-title", "div.article-meta span.date-published")
 
 #: Lists need the browser: wait for the first rows, then click 더보기 until it hides (the script sets
 #: display:none on the last page) or a click adds no link. 30 clicks = 310 entries per section.
@@ -203,4 +207,4 @@ class JscmsSectionPage(SectionPage):
 FAMILY = Family(name=NAME, article_page=JscmsArticlePage, article_key=article_key, section_page=JscmsSectionPage,
                 home_url=home_url, list_url=list_url, list_page=list_page, render=RENDER,
                 # ``/article/ID`` is far too common to mean this CMS: its outlets are named (catalog or -a).
-                claims_urls=False)
+                claims_urls=False, markers=MARKERS)

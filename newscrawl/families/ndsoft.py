@@ -60,6 +60,10 @@ BODY_CSS = ("#article-view-content-div", "[itemprop=articleBody]", ".article-vei
 #: Breadcrumbs: only links to list pages count (assumption: class names vary between installs).
 BREADCRUMB_CSS = ".breadcrumbs a, .breadcrumb a, nav.location a, .article-head-nav a, .location a"
 REPORTER_BOX_CSS = "article.writer, div.view-editors, .view-editors"
+#: Markup of this CMS's pages (page frame, both skins' article and list markup): what ``scrapy probe`` looks for.
+#: The ``user-*`` frame ids are the NDSoft templates' (assumption: seen in both skins' notes, not in real HTML here).
+MARKERS = ("#user-header", "#user-container", "#article-view-content-div", "ul.infomation", "div.info-text",
+           "#section-list", "div.list-block", "div.view-editors", "article.writer")
 #: Inside the body element these are chrome, never article text: reporter boxes (2017, 2020),
 #: copyright notes, share buttons, ad slots and related-article boxes; and a subheading some
 #: 2020 installs put inside the body (SITES.md §4): it is read as a subtitle, not repeated as text.
@@ -282,4 +286,5 @@ class NdsoftSectionPage(SectionPage):
 
 
 FAMILY = Family(name=NAME, article_page=NdsoftArticlePage, article_key=article_key, key_param=ARTICLE_KEY,
-                section_page=NdsoftSectionPage, home_url=home_url, list_url=list_url, list_page=list_page)
+                section_page=NdsoftSectionPage, home_url=home_url, list_url=list_url, list_page=list_page,
+                markers=MARKERS)

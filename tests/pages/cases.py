@@ -9,6 +9,7 @@ updater (``scripts/update_fixtures.py``) and the tests that read one case by id.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from newscrawl.fixtures import CASE_FILES, KINDS, META_KEYS, CaseError, PageCase
 __all__ = ["CASE_FILES", "FIXTURES", "FIXTURE_CATALOG", "KINDS", "META_KEYS", "CaseError", "PageCase",
            "crawl_response", "fixture_catalog", "get_case", "load_cases", "render", "resolve_outlet"]
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: The fixture folder; ``PAGE_FIXTURES_DIR`` points the runner at another one (the e2e test of
+#: ``scrapy probe --save`` runs it on the cases the command wrote).
+FIXTURES = Path(os.environ.get("PAGE_FIXTURES_DIR") or Path(__file__).resolve().parent / "fixtures").resolve()
 FIXTURE_CATALOG = FIXTURES / "catalog.toml"
 
 
