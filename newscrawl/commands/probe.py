@@ -350,7 +350,7 @@ def save_fixtures(root: Path, probe: Probe, results: list[ArticleResult]) -> lis
         path = folder / name
         path.mkdir(parents=True)
         (path / "page.html").write_bytes(response.body)
-        meta: dict[str, Any] = {"url": response.url, "kind": kind, "why": why}
+        meta: dict[str, Any] = {"url": response.url, "kind": kind, "source": "saved", "why": why}
         content_type = response.headers.get("Content-Type")
         if content_type:
             meta["headers"] = {"Content-Type": content_type.decode("latin-1")}

@@ -151,7 +151,7 @@ def test_saved_fixtures_are_cases_and_never_overwritten(tmp_path: Path) -> None:
     written = save_fixtures(tmp_path, probe, results)
     assert [p.relative_to(tmp_path).as_posix() for p in written] == ["generic/bada-article-1"]
     meta = json.loads((written[0] / "meta.json").read_text("utf-8"))
-    assert list(meta) == ["url", "headers", "why"] and meta["url"] == url
+    assert list(meta) == ["url", "headers", "source", "why"] and meta["url"] == url
     (tmp_path / "catalog.toml").write_text(catalog_entry(outlet), "utf-8")
     (case,) = load_cases(tmp_path)
     assert case.snapshot() == json.loads(case.expected_path.read_text("utf-8"))
