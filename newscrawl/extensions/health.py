@@ -26,7 +26,7 @@ close :class:`HealthMonitor` checks
   visible labels, main text) still fill them, so coverage stays high; this is what says so.
 
 Every exported item's provenance is also counted: ``newscrawl/extract/<field>/<path>`` (one per
-item and field; ``none`` when the field has no value from any path), and per site in the run
+item and field; ``clean`` when cleaning filled a field no step gave, ``none`` when it stayed empty), and per site in the run
 report's ``extraction`` block (:meth:`Extraction.as_dict`).
 
 Each failed check logs one ERROR line
@@ -78,8 +78,11 @@ EXIT_OK = 0
 COVERAGE_FIELDS: tuple[str, ...] = ("title", "published_at", "authors", "body")
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-#: The path counted for a field no step produced (absent from ``extractor``).
+#: The path counted for a field no step produced (absent from ``extractor``) and left empty.
 NO_PATH = "none"
+#: The path counted for a field no step produced that cleaning filled (authors from the body's dateline or
+#: sign-off, :func:`newscrawl.pages.clean.clean_article`).
+CLEAN_PATH = "clean"
 #: ``extractor`` keys that are not fields (a reject's evidence; rejects are not exported anyway).
 NOT_FIELDS = frozenset({"truncated", "error"})
 
@@ -174,8 +177,8 @@ def outlet_family(item: Any, spider: Any = None) -> str:
 
 class Extraction:
     """Per site: exported items and, per field, how many came from each path (``extractor``), counted in
-    ``item_scraped`` like :class:`Coverage`. A field is counted for every item: :data:`NO_PATH` when no
-    path gave it (only for the fields a family hook can give, :data:`FAMILY_FIELDS`)."""
+    ``item_scraped`` like :class:`Coverage`. The fields a family hook can give (:data:`FAMILY_FIELDS`) are
+    counted for every item: :data:`CLEAN_PATH` when no step gave it but cleaning did, else :data:`NO_PATH`."""
 
     def __init__(self) -> None:
         self.items: Counter[str] = Counter()
@@ -193,7 +196,8 @@ class Extraction:
         extractor = adapter.get("extractor") or {}
         if not isinstance(extractor, Mapping):
             extractor = {}
-        pairs = [(field, str(extractor.get(field) or NO_PATH)) for field in FAMILY_FIELDS]
+        pairs = [(field, str(extractor.get(field) or (CLEAN_PATH if _present(adapter.get(field)) else NO_PATH)))
+                 for field in FAMILY_FIELDS]
         pairs += [(str(k), str(v)) for k, v in extractor.items()
                   if k not in FAMILY_FIELDS and k not in NOT_FIELDS and v]
         counts = self.paths.setdefault(site, {})

@@ -8,7 +8,8 @@ article pages, exported, rejected by reason, duplicates by kind, near duplicates
 before this run, not-article pages, ``too_large``, ``lost`` with ``total`` and ``by_kind``:
 requests that never reached a callback, see :data:`newscrawl.extensions.summary.LOST_STATS`,
 ...), ``coverage`` (per site: items and the share of them with each field), ``extraction`` (per site:
-its family, items, and per field the paths that gave it with count and share, ``none`` for no path; see
+its family, items, and per field the paths that gave it with count and share, ``clean`` for a value only
+cleaning gave, ``none`` for no value; see
 :class:`newscrawl.extensions.health.Extraction`), ``health``
 (every check of :mod:`newscrawl.extensions.health` with status, value and limit), ``versions``
 (newscrawl, scrapy, python, lxml, trafilatura, ...) and ``settings`` (state URI and lock,

@@ -7,7 +7,7 @@ saved and once with the family's CSS classes renamed, as a redesign of the outle
 from __future__ import annotations
 
 import logging
-import re
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,19 +34,14 @@ from newscrawl.extract import NotAnArticle, extract
 from newscrawl.families import dada
 from newscrawl.items import Article
 from newscrawl.pages.article import FAMILY_FIELDS
-from tests.helpers import project_crawler, project_settings_with, site
+from tests.helpers import project_crawler, project_settings_with, redesigned_dada, site
 from tests.pages.cases import get_case
 
 SITE = "news21tongsin"
-#: A redesign of the 다다미디어 article template: the same content, other class and id names.
-RENAMES = {"article-head-title": "news-headline", "article-head-nav": "news-path", "article-head-info": "news-meta",
-           "info-text": "news-info", "viewContentWrap": "newsWrap", "viewContent": "newsBody", "fr-view": "news-text",
-           "subj": "news-sub"}
 
 
 def redesigned(response: HtmlResponse) -> HtmlResponse:
-    html = re.sub(r'\b(class|id)="([^"]*)"',
-                  lambda m: f'{m[1]}="' + " ".join(RENAMES.get(t, t) for t in m[2].split()) + '"', response.text)
+    html = redesigned_dada(response.text)
     assert html != response.text
     return response.replace(body=html.encode("utf-8"), encoding="utf-8")
 
@@ -104,6 +99,8 @@ def test_counts_are_per_site_field_and_path_with_none_for_a_field_no_path_gave()
     assert dict(pairs)["title"] == "dada" and dict(pairs)["body"] == "maintext"
     assert dict(pairs)["authors"] == "none" and dict(pairs)["site_name"] == "meta:og"
     assert "truncated" not in dict(pairs)
+    # authors no step gave but cleaning took from the body's dateline
+    assert dict(ext.add({"site": "t", "authors": ["홍길동"], "extractor": {}}, lambda: "dada"))["authors"] == "clean"
     assert {f for f, _ in pairs} == {*FAMILY_FIELDS, "site_name"}
     ext.add({"site": "s", "extractor": {"title": "meta:og"}}, lambda: pytest.fail("family asked twice"))
     block = ext.as_dict()["s"]
@@ -154,7 +151,7 @@ def test_floors_come_from_the_setting_merged_into_the_defaults() -> None:
     checks = family_checks(extraction(dada_items(40, drifted=40)), t)
     assert set(checks) == {"family_share:title", "family_share:body", "family_share:authors"}
     assert checks["family_share:authors"].message.startswith("authors from the dada selectors 0.00 < 0.90 "
-                                                             "(site news21tongsin, 40 items; other paths: none 40)")
+                                                             "(site news21tongsin, 40 items; other paths: clean 40)")
 
 
 def test_the_family_is_the_spiders_outlet_else_the_one_the_url_resolves_to() -> None:
@@ -197,3 +194,24 @@ def test_stored_items_of_a_complete_file_are_not_counted() -> None:
     monitor = HealthMonitor.from_crawler(crawler)
     monitor.item_scraped(StoredArticle(url="https://a.example/x", site=SITE, extractor={"title": "dada"}))
     assert crawler.stats is not None and crawler.stats.get_value("newscrawl/extract/title/dada") is None
+
+
+def test_the_dashboard_shows_a_failed_family_share_check(tmp_path: Path) -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from newscrawl.dashboard.data import Dashboard, read_runs
+    from newscrawl.dashboard.page import render
+
+    checks = check_health(stats(), Coverage(), "finished", None, extraction(dada_items(40, drifted=40)))
+    report = {"spider": SITE, "site": SITE, "started_at": "2026-11-20T00:00:00+00:00",
+              "finished_at": "2026-11-20T00:01:00+00:00", "duration_seconds": 60.0, "finish_reason": "finished",
+              "exit_status": exit_status(checks), "counts": {"exported": 40, "rejected": 0, "rejected_by_reason": {}},
+              "health": {"checks": [c.as_dict() for c in checks]}, "versions": {"newscrawl": "0.1.0"}}
+    (tmp_path / "run.json").write_text(json.dumps(report), "utf-8")
+    runs = read_runs([tmp_path])
+    assert runs.runs[0].check_status("family_share:title") == FAILED
+    page = render(Dashboard(runs=runs, store=None, state="memory://", notes=(), since=None,
+                            generated_at=datetime(2026, 12, 1, tzinfo=UTC), version="9.9.9"))
+    assert "family_share:title" in page
+    assert "title from the dada selectors 0.00 &lt; 0.80 (site news21tongsin, 40 items" in page
