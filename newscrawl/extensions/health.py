@@ -26,8 +26,9 @@ close :class:`HealthMonitor` checks
   visible labels, main text) still fill them, so coverage stays high; this is what says so.
 
 Every exported item's provenance is also counted: ``newscrawl/extract/<field>/<path>`` (one per
-item and field; ``clean`` when cleaning filled a field no step gave, ``none`` when it stayed empty), and per site in the run
-report's ``extraction`` block (:meth:`Extraction.as_dict`).
+item and field; ``clean`` when cleaning filled a field no step gave, ``none`` when it stayed
+empty; counted by this extension, so not with ``NEWSCRAWL_HEALTH_ENABLED=false``), and per site in
+the run report's ``extraction`` block (:meth:`Extraction.as_dict`).
 
 Each failed check logs one ERROR line
 (``health check failed: authors coverage 0.12 < 0.50 (site news21tongsin, 40 items)``) and is
