@@ -18,6 +18,18 @@ close :class:`HealthMonitor` checks
   its floor in ``NEWSCRAWL_HEALTH_MIN_COVERAGE`` (checked for a site from
   ``NEWSCRAWL_HEALTH_MIN_ITEMS`` exported items: a re-run that exports nothing new is healthy).
 
+* ``family_share:<field>``, per site whose outlet is on a CMS family (not ``generic``): the share of
+  exported items whose ``<field>`` came from the family's selectors (``extractor[<field>]`` is the
+  family's name, see :mod:`newscrawl.pages.article`) >= its floor in
+  ``NEWSCRAWL_HEALTH_MIN_FAMILY_SHARE`` (from ``NEWSCRAWL_HEALTH_MIN_ITEMS`` exported items). A
+  redesign of the outlet's markup does not empty the fields, the generic fallbacks (JSON-LD, meta,
+  visible labels, main text) still fill them, so coverage stays high; this is what says so.
+
+Every exported item's provenance is also counted: ``newscrawl/extract/<field>/<path>`` (one per
+item and field; ``clean`` when cleaning filled a field no step gave, ``none`` when it stayed
+empty; counted by this extension, so not with ``NEWSCRAWL_HEALTH_ENABLED=false``), and per site in
+the run report's ``extraction`` block (:meth:`Extraction.as_dict`).
+
 Each failed check logs one ERROR line
 (``health check failed: authors coverage 0.12 < 0.50 (site news21tongsin, 40 items)``) and is
 counted as ``newscrawl/health/failed/<check>``; ``newscrawl/health/failed_checks`` is their
@@ -32,14 +44,15 @@ Settings:
 ``NEWSCRAWL_HEALTH_MIN_COVERAGE``         dict field -> floor, merged into the project default (``newscrawl/settings.py``)
                                           (``-s NEWSCRAWL_HEALTH_MIN_COVERAGE='{"authors": 0.8}'``;
                                           a floor of ``null`` drops that field's check)
-``NEWSCRAWL_HEALTH_MIN_ITEMS``            items needed before rates and coverage are judged (default 5)
+``NEWSCRAWL_HEALTH_MIN_FAMILY_SHARE``     dict field -> floor of the family path's share, merged the same way
+``NEWSCRAWL_HEALTH_MIN_ITEMS``            items needed before rates, coverage and family shares are judged (default 5)
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -51,7 +64,9 @@ from scrapy.settings import BaseSettings
 
 from newscrawl.config import project_settings
 from newscrawl.extensions.summary import lost_counts
+from newscrawl.families import CatalogError, generic, resolve
 from newscrawl.items import StoredArticle
+from newscrawl.pages.article import FAMILY_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +79,13 @@ EXIT_OK = 0
 COVERAGE_FIELDS: tuple[str, ...] = ("title", "published_at", "authors", "body")
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+#: The path counted for a field no step produced (absent from ``extractor``) and left empty.
+NO_PATH = "none"
+#: The path counted for a field no step produced that cleaning filled (authors from the body's dateline or
+#: sign-off, :func:`newscrawl.pages.clean.clean_article`).
+CLEAN_PATH = "clean"
+#: ``extractor`` keys that are not fields (a reject's evidence; rejects are not exported anyway).
+NOT_FIELDS = frozenset({"truncated", "error"})
 
 
 @attrs.frozen
@@ -75,24 +97,31 @@ class Thresholds:
     max_lost_rate: float
     min_coverage: Mapping[str, float]
     min_items: int
+    min_family_share: Mapping[str, float] = attrs.field(factory=dict)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Thresholds:
-        # A partial NEWSCRAWL_HEALTH_MIN_COVERAGE changes only the floors it names.
-        coverage: dict[str, Any] = dict(project_settings().getdict("NEWSCRAWL_HEALTH_MIN_COVERAGE"))
-        coverage.update(settings.getdict("NEWSCRAWL_HEALTH_MIN_COVERAGE"))
         return cls(
             max_http_error_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE"),
             max_reject_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_REJECT_RATE"),
             max_lost_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_LOST_RATE"),
-            min_coverage={k: float(v) for k, v in coverage.items() if v is not None},
+            min_coverage=_floors(settings, "NEWSCRAWL_HEALTH_MIN_COVERAGE"),
             min_items=settings.getint("NEWSCRAWL_HEALTH_MIN_ITEMS"),
+            min_family_share=_floors(settings, "NEWSCRAWL_HEALTH_MIN_FAMILY_SHARE"),
         )
 
     @classmethod
     def defaults(cls) -> Thresholds:
         """The thresholds of a crawl with the project's default settings."""
         return cls.from_settings(project_settings())
+
+
+def _floors(settings: BaseSettings, name: str) -> dict[str, float]:
+    """A dict setting of floors merged into the project default: a partial one changes only the floors
+    it names, a floor of ``null`` drops that field's check."""
+    floors: dict[str, Any] = dict(project_settings().getdict(name))
+    floors.update(settings.getdict(name))
+    return {k: float(v) for k, v in floors.items() if v is not None}
 
 
 def _present(value: Any) -> bool:
@@ -132,6 +161,73 @@ class Coverage:
                 for site in sorted(self.items)}
 
 
+def outlet_family(item: Any, spider: Any = None) -> str:
+    """The family whose page class read ``item``: the spider's outlet when the item is of it (an outlet
+    crawl, also at another ``base_url``), else the outlet its URL resolves to (what the ``articles``
+    spider extracted it with)."""
+    adapter = ItemAdapter(item)
+    site = getattr(spider, "site", None)
+    if site is not None and getattr(site, "slug", None) == adapter.get("site"):
+        return str(site.family)
+    url = adapter.get("url")
+    try:
+        return resolve(url).family if url else generic.NAME
+    except (ValueError, CatalogError):  # a URL no outlet resolves (never in a crawl): counted, not judged
+        return generic.NAME
+
+
+class Extraction:
+    """Per site: exported items and, per field, how many came from each path (``extractor``), counted in
+    ``item_scraped`` like :class:`Coverage`. The fields a family hook can give (:data:`FAMILY_FIELDS`) are
+    counted for every item: :data:`CLEAN_PATH` when no step gave it but cleaning did, else :data:`NO_PATH`."""
+
+    def __init__(self) -> None:
+        self.items: Counter[str] = Counter()
+        self.family: dict[str, str] = {}
+        self.paths: dict[str, dict[str, Counter[str]]] = {}
+
+    def add(self, item: Any, family: Callable[[], str] = lambda: generic.NAME) -> list[tuple[str, str]]:
+        """Count one exported item; ``family()`` names the family that read it (asked once per site).
+        Returns the item's ``(field, path)`` pairs (for the stats)."""
+        adapter = ItemAdapter(item)
+        site = str(adapter.get("site") or "?")
+        self.items[site] += 1
+        if site not in self.family:
+            self.family[site] = family()
+        extractor = adapter.get("extractor") or {}
+        if not isinstance(extractor, Mapping):
+            extractor = {}
+        pairs = [(field, str(extractor.get(field) or (CLEAN_PATH if _present(adapter.get(field)) else NO_PATH)))
+                 for field in FAMILY_FIELDS]
+        pairs += [(str(k), str(v)) for k, v in extractor.items()
+                  if k not in FAMILY_FIELDS and k not in NOT_FIELDS and v]
+        counts = self.paths.setdefault(site, {})
+        for field, path in pairs:
+            counts.setdefault(field, Counter())[path] += 1
+        return pairs
+
+    def family_share(self, site: str, field: str) -> float:
+        n = self.items[site]
+        family = self.family.get(site)
+        return self.paths.get(site, {}).get(field, Counter())[family] / n if n and family else 0.0
+
+    def others(self, site: str, field: str) -> dict[str, int]:
+        """The paths other than the family's that gave ``field``, most frequent first."""
+        counts = self.paths.get(site, {}).get(field, Counter())
+        return {p: c for p, c in counts.most_common() if p != self.family.get(site)}
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """``{site: {"family": f, "items": n, "fields": {field: {path: {"count": c, "share": s}}}}}``."""
+        out: dict[str, dict[str, Any]] = {}
+        for site in sorted(self.items):
+            n = self.items[site]
+            fields = {field: {path: {"count": c, "share": round(c / n, 4)}
+                              for path, c in sorted(counts.items(), key=lambda pc: (-pc[1], pc[0]))}
+                      for field, counts in self.paths.get(site, {}).items()}
+            out[site] = {"family": self.family.get(site), "items": n, "fields": fields}
+        return out
+
+
 @attrs.frozen
 class Check:
     """One check's outcome; ``value``/``limit`` are rates or shares (None for the finish reason)."""
@@ -168,8 +264,9 @@ def lost_requests(stats: Mapping[str, Any]) -> tuple[int, int]:
 
 
 def check_health(stats: Mapping[str, Any], coverage: Coverage, reason: str | None,
-                 thresholds: Thresholds | None = None) -> list[Check]:
-    """Every check (passed, failed or skipped) for a crawl's final ``stats``, ``coverage`` and finish ``reason``."""
+                 thresholds: Thresholds | None = None, extraction: Extraction | None = None) -> list[Check]:
+    """Every check (passed, failed or skipped) for a crawl's final ``stats``, ``coverage``, ``extraction``
+    (provenance counts; none: no family-share checks) and finish ``reason``."""
     t = thresholds or Thresholds.defaults()
     checks: list[Check] = []
     reason = reason or str(stats.get("finish_reason") or "")
@@ -228,6 +325,32 @@ def check_health(stats: Mapping[str, Any], coverage: Coverage, reason: str | Non
             checks.append(Check(name, PASSED if ok else FAILED, share, floor,
                                 f"{field} coverage {share:.2f} {'>=' if ok else '<'} {floor:.2f} "
                                 f"(site {site}, {n} items)", site=site, items=n))
+    if extraction is not None:
+        checks.extend(family_share_checks(extraction, t))
+    return checks
+
+
+def family_share_checks(extraction: Extraction, t: Thresholds) -> list[Check]:
+    """``family_share:<field>`` per site on a CMS family: markup drift, the family selectors no longer matching."""
+    checks: list[Check] = []
+    for site in sorted(extraction.items):
+        family = extraction.family.get(site) or generic.NAME
+        if family == generic.NAME:
+            continue  # no family selectors to drift from
+        n = extraction.items[site]
+        for field, floor in t.min_family_share.items():
+            name = f"family_share:{field}"
+            if n < max(1, t.min_items):
+                checks.append(Check(name, SKIPPED, None, floor,
+                                    f"{n} items < {t.min_items} (NEWSCRAWL_HEALTH_MIN_ITEMS)", site=site, items=n))
+                continue
+            share = extraction.family_share(site, field)
+            ok = share >= floor
+            others = ", ".join(f"{p} {c}" for p, c in extraction.others(site, field).items()) or "none"
+            checks.append(Check(name, PASSED if ok else FAILED, share, floor,
+                                f"{field} from the {family} selectors {share:.2f} {'>=' if ok else '<'} {floor:.2f} "
+                                f"(site {site}, {n} items; other paths: {others})"
+                                + ("" if ok else f": has the {site} markup changed?"), site=site, items=n))
     return checks
 
 
@@ -246,18 +369,20 @@ def coverage_for(settings: Any) -> Coverage:
 
 
 class HealthMonitor:
-    """Extension: counts field coverage of exported items, runs :func:`check_health` at spider close.
+    """Extension: counts field coverage and provenance of exported items, runs :func:`check_health` at spider close.
 
     Settings: ``NEWSCRAWL_HEALTH_ENABLED``, ``NEWSCRAWL_HEALTH_MAX_HTTP_ERROR_RATE``,
-    ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE``, ``NEWSCRAWL_HEALTH_MAX_LOST_RATE``, ``NEWSCRAWL_HEALTH_MIN_COVERAGE``, ``NEWSCRAWL_HEALTH_MIN_ITEMS``
-    (see the module docstring). Stats: ``newscrawl/health/checks`` (checks judged),
-    ``newscrawl/health/failed_checks`` and ``newscrawl/health/failed/<check>``.
+    ``NEWSCRAWL_HEALTH_MAX_REJECT_RATE``, ``NEWSCRAWL_HEALTH_MAX_LOST_RATE``, ``NEWSCRAWL_HEALTH_MIN_COVERAGE``,
+    ``NEWSCRAWL_HEALTH_MIN_FAMILY_SHARE``, ``NEWSCRAWL_HEALTH_MIN_ITEMS`` (see the module docstring).
+    Stats: ``newscrawl/extract/<field>/<path>`` (per exported item), ``newscrawl/health/checks``
+    (checks judged), ``newscrawl/health/failed_checks`` and ``newscrawl/health/failed/<check>``.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.thresholds = Thresholds.from_settings(crawler.settings)
         self.coverage = coverage_for(crawler.settings)
+        self.extraction = Extraction()
         self.checks: list[Check] | None = None
 
     @classmethod
@@ -272,11 +397,14 @@ class HealthMonitor:
     def item_scraped(self, item: Any) -> None:
         if not isinstance(item, StoredArticle):  # this run's extraction only, not the -O file's stored items
             self.coverage.add(item)
+            stats = self.crawler.stats
+            for field, path in self.extraction.add(item, lambda: outlet_family(item, self.crawler.spider)):
+                stats.inc_value(f"newscrawl/extract/{field}/{path}")
 
     def spider_closed(self, reason: str) -> None:
         stats = self.crawler.stats
         assert stats is not None
-        self.checks = check_health(stats.get_stats(), self.coverage, reason, self.thresholds)
+        self.checks = check_health(stats.get_stats(), self.coverage, reason, self.thresholds, self.extraction)
         failed = failures(self.checks)
         stats.set_value("newscrawl/health/checks", sum(c.status != SKIPPED for c in self.checks))
         stats.set_value("newscrawl/health/failed_checks", len(failed))

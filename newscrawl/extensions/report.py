@@ -7,7 +7,10 @@ check failed), ``counts`` (requests, responses by status, download exceptions, l
 article pages, exported, rejected by reason, duplicates by kind, near duplicates, known
 before this run, not-article pages, ``too_large``, ``lost`` with ``total`` and ``by_kind``:
 requests that never reached a callback, see :data:`newscrawl.extensions.summary.LOST_STATS`,
-...), ``coverage`` (per site: items and the share of them with each field), ``health``
+...), ``coverage`` (per site: items and the share of them with each field), ``extraction`` (per site:
+its family, items, and per field the paths that gave it with count and share, ``clean`` for a value only
+cleaning gave, ``none`` for no value; see
+:class:`newscrawl.extensions.health.Extraction`), ``health``
 (every check of :mod:`newscrawl.extensions.health` with status, value and limit), ``versions``
 (newscrawl, scrapy, python, lxml, trafilatura, ...) and ``settings`` (state URI and lock,
 since/until/full, limits, feeds).
@@ -45,7 +48,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newscrawl import __version__
-from newscrawl.extensions.health import EXIT_OK, Thresholds, check_health, coverage_for, exit_status
+from newscrawl.extensions.health import (
+    EXIT_OK,
+    Extraction,
+    Thresholds,
+    check_health,
+    coverage_for,
+    exit_status,
+    outlet_family,
+)
 from newscrawl.extensions.summary import summary_counts
 from newscrawl.items import StoredArticle
 from newscrawl.output.feeds import chosen_output_folder, uri_params
@@ -186,6 +197,7 @@ class RunReport:
         self.crawler = crawler
         self.uri = uri
         self.coverage = coverage_for(crawler.settings)
+        self.extraction = Extraction()
         self.started_at: datetime | None = None
         self.path: Path | None = None
 
@@ -210,6 +222,7 @@ class RunReport:
     def item_scraped(self, item: Any) -> None:
         if not isinstance(item, StoredArticle):  # this run's extraction only, not the -O file's stored items
             self.coverage.add(item)
+            self.extraction.add(item, lambda: outlet_family(item, self.crawler.spider))
 
     def build(self, reason: str) -> dict[str, Any]:
         """The report as a JSON-ready dict (at spider close)."""
@@ -222,7 +235,7 @@ class RunReport:
         started = self.started_at or stats.get("start_time") or finished
         health_on = settings.getbool("NEWSCRAWL_HEALTH_ENABLED")
         thresholds = Thresholds.from_settings(settings)
-        checks = check_health(stats, self.coverage, reason, thresholds) if health_on else []
+        checks = check_health(stats, self.coverage, reason, thresholds, self.extraction) if health_on else []
         site = uri_params({}, spider)["site"]
         state_uri = settings["NEWSCRAWL_STATE_URI"]
         lock = lock_path(state_uri) if settings.getbool("NEWSCRAWL_LOCK_ENABLED") else None
@@ -239,6 +252,7 @@ class RunReport:
             "pid": os.getpid(),
             "counts": report_counts(stats),
             "coverage": self.coverage.as_dict(),
+            "extraction": self.extraction.as_dict(),
             "health": {
                 "enabled": health_on,
                 "passed": not any(c.failed for c in checks),
@@ -247,6 +261,7 @@ class RunReport:
                                "max_reject_rate": thresholds.max_reject_rate,
                                "max_lost_rate": thresholds.max_lost_rate,
                                "min_coverage": dict(thresholds.min_coverage),
+                               "min_family_share": dict(thresholds.min_family_share),
                                "min_items": thresholds.min_items},
                 "checks": [c.as_dict() for c in checks],
             },

@@ -67,7 +67,7 @@ class DadaArticlePage(ArticlePage):
     closing_tags_required = True
 
     def is_article(self) -> bool:
-        return bool(self.sel.css(".article-head-title"))
+        return bool(self.sel.css(".article-head-title")) or self.declares_article()
 
     def key(self) -> str | None:
         return article_key(self.response.url)

@@ -96,7 +96,7 @@ class JscmsArticlePage(ArticlePage):
 
     def is_article(self) -> bool:
         # A deleted article is a 404 "기사를 찾을 수 없습니다" page without this markup.
-        return bool(self.sel.css("article.news-article h1.article-title, h1.article-title"))
+        return bool(self.sel.css("article.news-article h1.article-title, h1.article-title")) or self.declares_article()
 
     def key(self) -> str | None:
         return article_key(self.response.url)

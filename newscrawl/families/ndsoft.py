@@ -140,7 +140,7 @@ class NdsoftArticlePage(ArticlePage):
 
     def is_article(self) -> bool:
         # A deleted article answers 200 with an alert() script and none of this markup.
-        return bool(_first(self.sel, TITLE_CSS) or self.sel.css("#article-view-content-div"))
+        return bool(_first(self.sel, TITLE_CSS) or self.sel.css("#article-view-content-div")) or self.declares_article()
 
     def key(self) -> str | None:
         return article_key(self.response.url)

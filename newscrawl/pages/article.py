@@ -34,6 +34,12 @@ from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id, canonical_url, query_param
 
+#: The fields a family hook can produce (``family_*`` below), in ``extractor`` key order: where a
+#: family's share of them is counted per crawl (``newscrawl/extract/<field>/<path>``) and checked
+#: (:mod:`newscrawl.extensions.health`), a field without an ``extractor`` entry counts as path ``none``.
+FAMILY_FIELDS: tuple[str, ...] = ("published_at", "modified_at", "body", "images", "authors", "subtitles",
+                                  "section", "title")
+
 
 class NotAnArticle(Exception):
     """The response is not an article page (deleted article, error page, list page)."""
@@ -61,6 +67,16 @@ class ArticlePage:
     # -- family hooks (override in subclasses) ------------------------------------------
     def is_article(self) -> bool:
         return bool(self.inputs.meta("og:title") or self.inputs.ld or self.sel.css("title::text").get())
+
+    def declares_article(self) -> bool:
+        """Whether the page's metadata says it is an article: ``og:type`` article, or a JSON-LD article
+        object with a headline and a publication time. A family's :meth:`is_article` falls back to it, so
+        an outlet whose markup changed still yields its articles through the generic steps (which the
+        ``family_share`` health check then reports) instead of every page counting as not an article."""
+        if (self.inputs.meta("og:type") or "").strip().lower() == "article":
+            return True
+        ld = self.inputs.ld
+        return bool(ld.get("headline") and ld.get("datePublished"))
 
     def key(self) -> str | None:
         if self.article_key_param:
