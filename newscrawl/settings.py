@@ -137,6 +137,9 @@ NEWSCRAWL_HEALTH_MIN_COVERAGE = {"title": 0.99, "published_at": 0.99, "body": 0.
 # few articles of a healthy outlet legitimately miss the family markup (photo or video pages, pasted releases):
 # 0.8 catches the first and leaves room for the second. Fields most articles need; authors and subtitles vary.
 NEWSCRAWL_HEALTH_MIN_FAMILY_SHARE = {"title": 0.8, "published_at": 0.8, "body": 0.8}
+# Article pages (linked from lists/feeds) that read as no article / all article pages: a deleted article now and
+# then is normal; most of them means the outlet's markup changed and its pages carry no article metadata either.
+NEWSCRAWL_HEALTH_MAX_NOT_ARTICLE_RATE = 0.5
 NEWSCRAWL_HEALTH_MIN_ITEMS = 5  # items needed before reject rate, coverage and family shares are judged
 NEWSCRAWL_REPORT_URI = None  # None: <output>/runs/%(site)s/%(time)s.json; "" = no run report
 

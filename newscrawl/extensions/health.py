@@ -98,6 +98,7 @@ class Thresholds:
     min_coverage: Mapping[str, float]
     min_items: int
     min_family_share: Mapping[str, float] = attrs.field(factory=dict)
+    max_not_article_rate: float = 0.5
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Thresholds:
@@ -108,6 +109,7 @@ class Thresholds:
             min_coverage=_floors(settings, "NEWSCRAWL_HEALTH_MIN_COVERAGE"),
             min_items=settings.getint("NEWSCRAWL_HEALTH_MIN_ITEMS"),
             min_family_share=_floors(settings, "NEWSCRAWL_HEALTH_MIN_FAMILY_SHARE"),
+            max_not_article_rate=settings.getfloat("NEWSCRAWL_HEALTH_MAX_NOT_ARTICLE_RATE"),
         )
 
     @classmethod
@@ -294,6 +296,21 @@ def check_health(stats: Mapping[str, Any], coverage: Coverage, reason: str | Non
                             + (", ".join(f"{k} {v}" for k, v in lost_counts(stats).items() if v) or "none") + ")"))
     else:
         checks.append(Check("lost_rate", SKIPPED, None, t.max_lost_rate, "nothing was requested"))
+
+    # Article pages that did not read as articles: a few are deleted articles; most of them, an outlet whose
+    # markup no longer matches its family and carries no article metadata either (a redesign).
+    not_article = int(stats.get("newscrawl/pages/not_article", 0))
+    pages = not_article + int(stats.get("newscrawl/pages/articles", 0))
+    if pages >= max(1, t.min_items):
+        rate = not_article / pages
+        ok = rate <= t.max_not_article_rate
+        checks.append(Check("not_article_rate", PASSED if ok else FAILED, rate, t.max_not_article_rate,
+                            f"not-article rate {rate:.2f} {'<=' if ok else '>'} {t.max_not_article_rate:.2f} "
+                            f"({not_article} of {pages} article pages did not read as articles"
+                            + ("" if ok else ": has the outlet's markup changed?") + ")", items=pages))
+    else:
+        checks.append(Check("not_article_rate", SKIPPED, None, t.max_not_article_rate,
+                            f"{pages} article pages < {t.min_items} (NEWSCRAWL_HEALTH_MIN_ITEMS)", items=pages))
 
     rejected = int(stats.get("newscrawl/rejects/total", 0))
     exported = int(stats.get("item_scraped_count", 0)) - int(stats.get("newscrawl/store/from_store", 0))

@@ -49,7 +49,7 @@ def coverage(*batches: list[dict[str, Any]]) -> Coverage:
 def stats(exported: int = 40, rejected: int = 1, responses: int = 60, ignored: int = 0, exceptions: int = 0,
           reason: str = "finished") -> dict[str, Any]:
     s: dict[str, Any] = {"finish_reason": reason, "item_scraped_count": exported, "downloader/response_count": responses,
-                         "response_received_count": responses}
+                         "response_received_count": responses, "newscrawl/pages/articles": exported + rejected}
     if rejected:
         s["newscrawl/rejects/total"] = rejected
     if ignored:
@@ -65,7 +65,8 @@ def by_name(checks: list) -> dict[str, Any]:
 
 def test_a_healthy_crawl_passes_every_check() -> None:
     checks = check_health(stats(), coverage(items(40)), "finished")
-    assert {c.name for c in checks} == {"finish_reason", "http_error_rate", "lost_rate", "reject_rate", "coverage:title",
+    assert {c.name for c in checks} == {"finish_reason", "http_error_rate", "lost_rate", "not_article_rate",
+                                         "reject_rate", "coverage:title",
                                          "coverage:published_at", "coverage:body", "coverage:authors"}
     assert all(c.status == PASSED for c in checks)
     assert failures(checks) == [] and exit_status(checks) == EXIT_OK == 0
@@ -109,6 +110,21 @@ def test_reject_rate_is_judged_from_the_minimum_number_of_items() -> None:
         "reject_rate"].status == PASSED  # 0.2
     small = by_name(check_health(stats(exported=1, rejected=2), coverage(items(1)), "finished"))
     assert small["reject_rate"].status == SKIPPED
+
+
+@pytest.mark.parametrize(("not_article", "articles", "status"), [
+    (1, 76, PASSED),  # a deleted article now and then
+    (30, 30, PASSED),  # at the limit (0.5)
+    (40, 2, FAILED),  # a redesign without article metadata: the pages stopped reading as articles
+    (4, 0, SKIPPED),  # fewer pages than NEWSCRAWL_HEALTH_MIN_ITEMS
+])
+def test_not_article_rate(not_article: int, articles: int, status: str) -> None:
+    s = {**stats(exported=articles, rejected=0), "newscrawl/pages/articles": articles,
+         "newscrawl/pages/not_article": not_article}
+    check = by_name(check_health(s, coverage(items(articles)), "finished"))["not_article_rate"]
+    assert check.status == status
+    if status == FAILED:
+        assert "40 of 42 article pages did not read as articles: has the outlet's markup changed?" in check.message
 
 
 def test_a_rerun_exporting_nothing_new_is_healthy() -> None:
