@@ -186,15 +186,27 @@ class ArticlePage:
         if self.inputs.is_korean:
             # Korean pages show the time readers see next to the headline; metadata is often the
             # CMS's internal time. Visible labels first (see ../shared/corpus/README.md).
-            pub.insert(0, ("visible", fb.visible_published))
-            mod.insert(0, ("visible", fb.visible_modified))
+            # Then a dateline without labels (times in an element of their own or beside the
+            # reporter), cross-checked against the metadata day when there is one.
+            pub[:0] = [("visible", fb.visible_published), ("visible:dateline", fb.dateline_published)]
+            mod[:0] = [("visible", fb.visible_modified), ("visible:dateline", fb.dateline_modified)]
         else:
-            pub.append(("visible", fb.visible_published))
+            pub += [("visible", fb.visible_published), ("visible:dateline", fb.dateline_published)]
+            mod += [("visible", fb.visible_modified), ("visible:dateline", fb.dateline_modified)]
         pub.append(("appstate", fb.appstate_published))
         mod.append(("appstate", fb.appstate_modified))
         if fam_pub is not None:
             mod = []  # the family's date line is authoritative: no 수정 label there, no modified_at
         published = self._pick("published_at", lambda: fam_pub, pub)
+
+        def edited(get: Callable[[], Dated | None]) -> Callable[[], Dated | None]:
+            """Metadata repeating the publication time records no edit (CMSs fill dateModified so)."""
+            def step() -> Dated | None:
+                found = get()
+                return None if found and published and found[1] == published[1] else found
+            return step
+
+        mod = [(source, get if source.startswith("visible") else edited(get)) for source, get in mod]
         modified = self._pick("modified_at", lambda: fam_mod, mod)
         return published, modified
 

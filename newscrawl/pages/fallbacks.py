@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 from newscrawl.pages.inputs import HANGUL, PageInputs
 from newscrawl.parsing import appstate, jsonld
 from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline, split_person_names
-from newscrawl.parsing.dates import find_dates, parse_datetime
+from newscrawl.parsing.dates import LabelledDate, assign_dates, dateline_dates, find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.maintext import main_text
 from newscrawl.parsing.text import normalize_space
@@ -56,6 +56,12 @@ _LOGO_XPATH = (
 _HIDDEN_TAGS = frozenset({"script", "style", "a", "footer", "aside", "nav", "noscript", "template"})
 _CHROME_WORDS = ("footer", "copyright", "company")
 _DIGIT = re.compile(r"\d")
+#: A text that may hold a time: "14:02", "14시 2분", full-width "１４：０２".
+_TIME_HINT = re.compile(r"\d\s*[:：시]\s*\d|[０-９]\s*[:：]")
+_VISIBLE_TEXT = ".//text()[not(ancestor::script) and not(ancestor::style)]"
+#: Longest element text read as a dateline (a byline box with two times and an e-mail fits).
+_DATELINE_MAX = 160
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ROLE_WORD = re.compile(r"(기자|특파원|논설위원|칼럼니스트|편집위원)(\s|$|[,·])")
 _BYLINE_XPATH = ("//*[contains(@class,'byline') or contains(@class,'author') or contains(@class,'writer')"
                  " or contains(@class,'reporter')][not(ancestor::footer)][not(ancestor::aside)]")
@@ -221,28 +227,30 @@ class Fallbacks:
     def appstate_modified(self) -> Dated | None:
         return self.app_dates[1]
 
+    def hidden(self, element: Any) -> bool:
+        """Inside a script, link, other-article list item or page chrome (memoised per element)."""
+        if element is None:
+            return False
+        known = self._hidden.get(element)
+        if known is None:
+            tag = element.tag if isinstance(element.tag, str) else ""
+            cls = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+            known = (tag in _HIDDEN_TAGS or any(word in cls for word in _CHROME_WORDS)
+                     or (tag == "li" and element.find(".//a") is not None and "info" not in cls)
+                     or self.hidden(element.getparent()))
+            self._hidden[element] = known
+        return known
+
+    @cached_property
+    def _hidden(self) -> dict[Any, bool]:
+        return {}
+
     @cached_property
     def visible_dates(self) -> tuple[Dated | None, Dated | None]:
         """Labelled dates (입력/등록/수정 ...) shown in the page, outside scripts and lists of other articles."""
         published = modified = None
-        excluded: dict[Any, bool] = {}
-
-        def hidden(element: Any) -> bool:
-            """Inside a script, link, other-article list item or page chrome (memoised per element)."""
-            if element is None:
-                return False
-            known = excluded.get(element)
-            if known is None:
-                tag = element.tag if isinstance(element.tag, str) else ""
-                cls = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-                known = (tag in _HIDDEN_TAGS or any(word in cls for word in _CHROME_WORDS)
-                         or (tag == "li" and element.find(".//a") is not None and "info" not in cls)
-                         or hidden(element.getparent()))
-                excluded[element] = known
-            return known
-
         texts = [t for t in self.inputs.sel.root.xpath("//body//text()")
-                 if ((len(t) < 200 and _DIGIT.search(t)) or len(t) < 20) and not hidden(t.getparent())]
+                 if ((len(t) < 200 and _DIGIT.search(t)) or len(t) < 20) and not self.hidden(t.getparent())]
         blob = normalize_space(" ".join(texts))
         for found in find_dates(blob):
             raw = f"{found.label} {found.raw}" if found.label else found.raw
@@ -253,6 +261,95 @@ class Fallbacks:
             if published and modified:
                 break
         return published, modified
+
+    # -- datelines without labels ----------------------------------------------------------
+    def dateline_residue_ok(self, residue: str) -> bool:
+        """Whether what surrounds the times of an element makes it a dateline: nothing, a reporter, the outlet."""
+        residue = _EMAIL.sub("", residue)
+        if not residue:
+            return True
+        if len(residue) > 30:
+            return False
+        return bool(_ROLE_WORD.search(residue + " ")) or self.is_site_part(residue)
+
+    @cached_property
+    def datelines(self) -> list[tuple[int, LabelledDate, LabelledDate | None]]:
+        """Elements that are datelines (times with at most labels, a reporter or the outlet), in page order.
+
+        Each is ``(position, published, modified)`` by :func:`assign_dates`: an element of its own
+        (``<span>2024.03.05 14:02</span>``) or a byline box holding the times beside the name. The
+        largest such element is taken, so two times split over ``<span>``s of one line are read together.
+        """
+        root = self.inputs.sel.root
+        order = {el: i for i, el in enumerate(root.iter())}
+        found: list[tuple[int, LabelledDate, LabelledDate | None]] = []
+        taken: set[Any] = set()
+        for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"):
+            if not _TIME_HINT.search(text):
+                continue
+            node = text.getparent()
+            if getattr(text, "is_tail", False) and node is not None:
+                node = node.getparent()
+            if node is None or self.hidden(node):
+                continue
+            best: tuple[Any, list[LabelledDate]] | None = None
+            while node is not None and isinstance(node.tag, str) and node.tag not in {"body", "html"}:
+                content = normalize_space(" ".join(node.xpath(_VISIBLE_TEXT)))
+                if len(content) > _DATELINE_MAX:
+                    break
+                dates, residue = dateline_dates(content)
+                if dates:
+                    if not self.dateline_residue_ok(residue):
+                        break
+                    best = (node, dates)
+                node = node.getparent()
+            if best is None or best[0] in taken:
+                continue
+            taken.add(best[0])
+            published, modified = assign_dates(best[1])
+            if published is not None:
+                found.append((order.get(best[0], 0), published, modified))
+        return found
+
+    @cached_property
+    def dateline(self) -> tuple[LabelledDate, LabelledDate | None] | None:
+        """The article's own dateline among :attr:`datelines`.
+
+        With a publication time in JSON-LD or meta, the first dateline within a day of it (the
+        page shows the minute, metadata may differ by seconds or be the CMS's time); without,
+        the first one after the headline (a ticker or a "latest" box may come before), else the first.
+        """
+        lines = self.datelines
+        if not lines:
+            return None
+        declared = self.ld_published() or self.meta_published()
+        if declared is not None:
+            near = [(pub, mod) for _pos, pub, mod in lines if abs(pub.value - declared[1]) <= timedelta(days=1)]
+            return near[0] if near else None
+        headline = self.headline_position()
+        after = [(pub, mod) for pos, pub, mod in lines if headline is not None and pos > headline]
+        return after[0] if after else (lines[0][1], lines[0][2])
+
+    def headline_position(self) -> int | None:
+        root = self.inputs.sel.root
+        for node in root.xpath("//h1"):
+            if not node.xpath(_LOGO_XPATH) and len(normalize_space(node.text_content())) >= 5:
+                return next((i for i, el in enumerate(root.iter()) if el is node), None)
+        return None
+
+    def dateline_published(self) -> Dated | None:
+        line = self.dateline
+        return (line[0].raw, line[0].value) if line else None
+
+    def dateline_modified(self) -> Dated | None:
+        """The later time of the dateline that holds the page's publication time (labelled or not)."""
+        published = self.visible_dates[0] or self.dateline_published()
+        if published is None:
+            return None
+        for _pos, pub, mod in self.datelines:
+            if pub.value == published[1] and mod is not None:
+                return ((f"{mod.label} {mod.raw}" if mod.label else mod.raw), mod.value)
+        return None
 
     @cached_property
     def app_dates(self) -> tuple[Dated | None, Dated | None]:

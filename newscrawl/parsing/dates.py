@@ -16,6 +16,9 @@ Rules (from the site notes):
 * 12-hour clocks: ``오전``/``AM`` 12 -> 0h, ``오후``/``PM`` 12 -> 12h, ``오후`` 3 -> 15h.
 * A time alone (``오후 3:05``) is not a date: we return ``None`` rather than guess the day.
 * Impossible dates (month 13, 30 February, 25:00) give ``None``; nothing here raises.
+* A dateline without labels (an element of its own, or beside the reporter name:
+  ``2024.03.05 14:02 | 2024.03.05 15:10``) gives its times in order: the first is
+  *published*, a later one *modified* (:func:`dateline_dates`, :func:`assign_dates`).
 * Labels decide published vs modified. Anything mentioning 수정/업데이트/Updated is
   *modified* (so ``최종수정`` is never read as published via a substring); 등록, 입력,
   승인, 작성, 게재, 발행, 송고, Posted and their ``기사``/``일`` variants are *published*.
@@ -34,6 +37,8 @@ from typing import Literal
 __all__ = [
     "KST",
     "LabelledDate",
+    "assign_dates",
+    "dateline_dates",
     "find_dates",
     "isoformat",
     "parse_datetime",
@@ -111,7 +116,7 @@ class LabelledDate:
 
 
 _TRANSLATE = str.maketrans(
-    {"\uff1a": ":", "\uff0f": "/", "\uff0e": ".", "\uff0d": "-", "\u00a0": " ", "\u200b": "", "\ufeff": ""}
+    {"\uff1a": ":", "\uff0f": "/", "\uff0e": ".", "\uff0d": "-", "\u00a0": " ", "\u3000": " ", "\u200b": "", "\ufeff": ""}
     | {chr(0xFF10 + i): str(i) for i in range(10)}
 )
 
@@ -188,9 +193,11 @@ def find_dates(text: str) -> list[LabelledDate]:
     first date has no label before it but one right after it (``2022.09.26 입력``), the
     whole text is read as trailing-label style. Unlabelled dates are left out.
     """
-    if not text:
-        return []
-    clean = _clean(text)
+    return [d for d, _span in _scan(_clean(text)) if d.label is not None] if text else []
+
+
+def _scan(clean: str) -> list[tuple[LabelledDate, tuple[int, int]]]:
+    """Every valid date in ``clean`` (labelled or not) with the span of its date and label."""
     found: list[tuple[re.Match[str], datetime, str | None, str | None]] = []
     for m in _DATE.finditer(clean):
         value = _build(m, KST)
@@ -203,8 +210,13 @@ def find_dates(text: str) -> list[LabelledDate]:
     if not found:
         return []
 
-    trailing_style = found[0][2] is None and found[0][3] is not None
-    result: list[LabelledDate] = []
+    # Trailing style needs the last date labelled after it too when the first one's label
+    # introduces a date of its own: in "2024.03.01 09:00 입력 2024.03.05 14:02" the first
+    # date is someone else's, in "2022.09.26 입력 2022.09.27 수정" both labels trail.
+    first = found[0]
+    trailing_style = first[2] is None and first[3] is not None and (
+        not _DATE.match(clean, _skip_label(clean, first[0].end())) or found[-1][3] is not None)
+    result: list[tuple[LabelledDate, tuple[int, int]]] = []
     for m, value, before, after in found:
         if trailing_style:
             label = after
@@ -217,8 +229,56 @@ def find_dates(text: str) -> list[LabelledDate]:
             label = None
         if label is not None:
             label = re.sub(r"\s+", " ", label.strip())
-            result.append(LabelledDate(_kind(label), label, m.group(0).strip(), value))
+        result.append((LabelledDate(_kind(label), label, m.group(0).strip(), value), m.span()))
     return result
+
+
+# What may stand around the times of a dateline besides labels: separators and brackets.
+_DATELINE_FILLER = re.compile(r"[\s|｜ㅣ·•/:,\-–—~\[\](){}<>〈〉「」『』【】\u3014\u3015]+")
+_LABEL_ANYWHERE = re.compile(_LABEL_CORE + r"(?:\s*(?:시간|시각|일시))?", re.VERBOSE)
+
+
+def dateline_dates(text: str) -> tuple[list[LabelledDate], str]:
+    """The dates *with a time* in a dateline or byline text, and what is left around them.
+
+    Each date keeps its label (``kind='unknown'`` without one). The residue is the text
+    without those dates, their labels, separators (``| · / : ,`` dashes) and brackets:
+    ``''`` for a dateline of its own, ``'홍길동기자'`` beside a reporter name. The caller
+    decides whether the residue makes the text a dateline (a sentence does not).
+    """
+    if not text:
+        return [], ""
+    clean = _clean(text)
+    dates: list[LabelledDate] = []
+    pieces: list[str] = []
+    pos = 0
+    for found, (start, end) in _scan(clean):
+        if ":" not in found.raw and "시" not in found.raw:
+            continue  # a date without a time (a page's "today", an archive day) is not a timestamp
+        dates.append(found)
+        pieces.append(clean[pos:start])
+        pos = end
+    pieces.append(clean[pos:])
+    residue = _LABEL_ANYWHERE.sub(" ", " ".join(pieces))
+    return dates, _DATELINE_FILLER.sub("", residue)
+
+
+def assign_dates(dates: list[LabelledDate]) -> tuple[LabelledDate | None, LabelledDate | None]:
+    """(published, modified) from the dates of one dateline, in the order shown.
+
+    Labels decide first. Without a label, the first time is the publication; a later,
+    *strictly later* unlabelled time after it is the edit (Korean datelines print
+    ``2024.03.05 14:02 | 2024.03.05 15:10`` for 입력/수정 without the words). An
+    unlabelled time equal to or before the publication is a repetition, not an edit.
+    """
+    published = next((d for d in dates if d.kind == "published"), None)
+    modified = next((d for d in dates if d.kind == "modified"), None)
+    if published is None:
+        published = next((d for d in dates if d.kind == "unknown"), None)
+    if modified is None and published is not None:
+        after = dates[dates.index(published) + 1:]
+        modified = next((d for d in after if d.kind == "unknown" and d.value > published.value), None)
+    return published, modified
 
 
 def _skip_label(text: str, pos: int) -> int:

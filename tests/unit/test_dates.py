@@ -7,7 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newscrawl.parsing.dates import KST, LabelledDate, find_dates, isoformat, parse_datetime, parse_labelled, to_kst
+from newscrawl.parsing.dates import (
+    KST,
+    LabelledDate,
+    assign_dates,
+    dateline_dates,
+    find_dates,
+    isoformat,
+    parse_datetime,
+    parse_labelled,
+    to_kst,
+)
 
 
 @pytest.mark.parametrize(
@@ -208,3 +218,69 @@ def test_bracketed_and_english_written_labels() -> None:
     assert (found.kind, found.value.isoformat()) == ("published", "2018-08-25T15:24:00+09:00")
     written = parse_labelled("Written: 2023-11-07 15:03:30")
     assert written is not None and written.kind == "published"
+
+
+# --- datelines without labels ------------------------------------------------------------
+# (text, published, modified, residue): the first time is published, a strictly later one modified.
+DATELINES = [
+    ("2024.03.05 14:02", "2024-03-05T14:02:00+09:00", None, ""),
+    ("2024.03.05 14:02:31", "2024-03-05T14:02:31+09:00", None, ""),
+    ("2024-03-05 오후 2:02", "2024-03-05T14:02:00+09:00", None, ""),
+    ("2024-03-05 오전 12:05", "2024-03-05T00:05:00+09:00", None, ""),
+    ("2024년 3월 5일 14시 2분", "2024-03-05T14:02:00+09:00", None, ""),
+    ("2024년 03월 05일 14시 02분 09초", "2024-03-05T14:02:09+09:00", None, ""),
+    ("２０２４．０３．０５　１４：０２", "2024-03-05T14:02:00+09:00", None, ""),
+    ("2024.03.05 14：02", "2024-03-05T14:02:00+09:00", None, ""),
+    ("[ 2024.03.05 14:02 ]", "2024-03-05T14:02:00+09:00", None, ""),
+    ("( 2024/03/05 14:02 )", "2024-03-05T14:02:00+09:00", None, ""),
+    ("2024.03.05(화) 14:02", "2024-03-05T14:02:00+09:00", None, ""),
+    # two times in one dateline: published, then modified, whatever the separator
+    ("2024.03.05 14:02 | 2024.03.05 15:10", "2024-03-05T14:02:00+09:00", "2024-03-05T15:10:00+09:00", ""),
+    ("2024.03.05 14:02 · 2024.03.06 09:00", "2024-03-05T14:02:00+09:00", "2024-03-06T09:00:00+09:00", ""),
+    ("2024/03/05 14:02 / 2024/03/05 16:00", "2024-03-05T14:02:00+09:00", "2024-03-05T16:00:00+09:00", ""),
+    ("[2024-03-05 오후 2:02] [2024-03-05 오후 3:40]", "2024-03-05T14:02:00+09:00", "2024-03-05T15:40:00+09:00", ""),
+    ("2024년 3월 5일 14시 2분 ~ 2024년 3월 5일 18시 0분", "2024-03-05T14:02:00+09:00", "2024-03-05T18:00:00+09:00", ""),
+    ("２０２４－０３－０５ １４：０２ ｜ ２０２４－０３－０５ １５：１０", "2024-03-05T14:02:00+09:00",
+     "2024-03-05T15:10:00+09:00", ""),
+    # beside the reporter name
+    ("홍길동 기자 | 2024.03.05 14:02", "2024-03-05T14:02:00+09:00", None, "홍길동기자"),
+    ("홍길동 기자 hong@example.kr · 2024-03-05 14:02 · 2024-03-05 14:30", "2024-03-05T14:02:00+09:00",
+     "2024-03-05T14:30:00+09:00", "홍길동기자hong@example.kr"),
+    # labels keep their meaning; an unlabelled later time after a labelled one is the edit
+    ("입력 2024.03.05 14:02 수정 2024.03.06 09:00", "2024-03-05T14:02:00+09:00", "2024-03-06T09:00:00+09:00", ""),
+    ("수정 2024.03.06 09:00 입력 2024.03.05 14:02", "2024-03-05T14:02:00+09:00", "2024-03-06T09:00:00+09:00", ""),
+    ("입력 2024.03.05 14:02 | 2024.03.05 15:00", "2024-03-05T14:02:00+09:00", "2024-03-05T15:00:00+09:00", ""),
+    ("송고시간 2024-03-05 14:02", "2024-03-05T14:02:00+09:00", None, ""),
+    # a repeated or earlier time is not an edit
+    ("2024.03.05 14:02 | 2024.03.05 14:02", "2024-03-05T14:02:00+09:00", None, ""),
+    ("2024.03.05 14:02 | 2024.03.04 09:00", "2024-03-05T14:02:00+09:00", None, ""),
+]
+
+
+@pytest.mark.parametrize(("text", "published", "modified", "residue"), DATELINES)
+def test_dateline_without_labels(text: str, published: str, modified: str | None, residue: str) -> None:
+    dates, rest = dateline_dates(text)
+    pub, mod = assign_dates(dates)
+    assert pub is not None and isoformat(pub.value) == published
+    assert (isoformat(mod.value) if mod else None) == modified
+    assert rest == residue
+
+
+@pytest.mark.parametrize("text", ["", "2024.03.05", "2024년 3월 5일 (화)", "14:02", "오후 2:02", "2024.13.05 14:02"])
+def test_dateline_needs_a_date_with_a_time(text: str) -> None:
+    """A day alone (the page's 'today', an archive date) or a time alone is not a timestamp."""
+    assert dateline_dates(text)[0] == []
+    assert assign_dates([]) == (None, None)
+
+
+def test_dateline_residue_keeps_a_sentence() -> None:
+    """The caller tells a sentence from a dateline by what is left around the time."""
+    dates, rest = dateline_dates("시는 2024.03.05 14:02에 발표했다")
+    assert len(dates) == 1 and rest == "시는에발표했다"
+
+
+def test_an_unlabelled_date_before_a_labelled_one_is_not_trailing_style() -> None:
+    """Text of several elements joined: a sidebar time before '입력 …' must not take the label."""
+    found = find_dates("2024.03.01 09:00 입력 2024.03.05 14:02 수정 2024.03.05 15:10")
+    assert [(d.kind, d.raw) for d in found] == [("published", "2024.03.05 14:02"), ("modified", "2024.03.05 15:10")]
+    assert [d.kind for d in find_dates("2024.03.05 14:02 입력")] == ["published"]
