@@ -27,7 +27,7 @@ from scrapy.http import TextResponse
 
 from newscrawl.catalog import Outlet
 from newscrawl.items import Article
-from newscrawl.pages.fallbacks import Body, Dated, Fallbacks, Rule, Step, decide_title, first_value
+from newscrawl.pages.fallbacks import Body, Dated, Fallbacks, Rule, Step, first_value
 from newscrawl.pages.inputs import PageInputs
 from newscrawl.parsing.bylines import Byline
 from newscrawl.parsing.html import body_parts
@@ -174,8 +174,9 @@ class ArticlePage:
             ("jsonld", fb.ld_headline),
             ("meta:og", fb.og_title),
             ("html:h1", fb.h1),
+            ("html:headline", fb.headline_element),
             ("html:title", fb.title_tag),
-        ], decide=decide_title)
+        ], decide=fb.decide_title)
         return title
 
     def dates(self) -> tuple[Dated | None, Dated | None]:

@@ -25,7 +25,7 @@ from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline, split
 from newscrawl.parsing.dates import LabelledDate, assign_dates, dateline_dates, find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.maintext import main_text
-from newscrawl.parsing.text import normalize_space
+from newscrawl.parsing.text import TITLE_SEPARATOR, normalize_space, title_affix, title_key
 
 #: One step of a field's chain: (source name recorded in ``extractor``, zero-argument getter).
 Step = tuple[str, Callable[[], Any]]
@@ -45,6 +45,7 @@ AUTHOR_META = ("article:author", "author", "dable:author", "byl", "parsely-autho
 #: Last " - Site" / " | Site" / "ㅣSite" part of a title.
 _TITLE_TAIL = re.compile(r"(?P<sep>\s+[|\-–—:·»/]\s+|\s*[|｜ㅣ]\s*|\s*::\s*|：)(?P<tail>[^|｜ㅣ]{1,60})$")
 _TITLE_HEAD = re.compile(r"^(?P<head>[^|｜ㅣ]{1,40}?)(?:\s+[|\-–—:»]\s+|\s*[|｜ㅣ]\s*)")
+_BRACKETED_SITE = re.compile(r"^\s*[\[【〔]\s*(?P<site>[^\]】〕]{1,30}?)\s*[\]】〕]\s*")
 _SECTION_TAIL = re.compile(r"-[가-힣A-Za-z]{1,6}$")
 _TITLE_SEP_START = re.compile(r"^\s*(?:[|\-–—:·»ㅣ｜/：]|::)\s*")
 #: An <h1> that is the site's logo or name, not the headline.
@@ -55,6 +56,12 @@ _LOGO_XPATH = (
 )
 _HIDDEN_TAGS = frozenset({"script", "style", "a", "footer", "aside", "nav", "noscript", "template"})
 _CHROME_WORDS = ("footer", "copyright", "company")
+_HEADLINE_XPATH = ("//body//*[self::h2 or self::h3 or self::h4 or contains(@class,'title') or contains(@class,'tit')"
+                   " or contains(@class,'headline') or contains(@class,'subject') or contains(@id,'title')]")
+#: Separators inside a section path affix ("정치 < 지방자치 ‹ 기사본문 - 바람일보").
+_PATH_SPLIT = re.compile(r"\s*[<>‹›»|ㅣ]\s*|\s+[-–—/]\s+|::")
+#: A section path closing a title: " < 정치 < 지방자치 ‹ 기사본문" (NDSoft), " > 스포츠 > 포토", with the site after it.
+_PATH_TAIL = re.compile(r"(?:\s+[<>‹›»]\s*[^<>‹›»|ㅣ]{1,20}){1,6}(?:\s+[-|ㅣ]\s+[^<>‹›»|ㅣ]{1,30})?\s*$")
 _DIGIT = re.compile(r"\d")
 #: A text that may hold a time: "14:02", "14시 2분", full-width "１４：０２".
 _TIME_HINT = re.compile(r"\d\s*[:：시]\s*\d|[０-９]\s*[:：]")
@@ -99,26 +106,59 @@ def dated(raw: str | None) -> Dated | None:
     return (raw, value) if raw and value else None
 
 
-def decide_title(steps: Sequence[Step]) -> tuple[str, str] | None:
-    """Every title candidate is read, then weighed.
+def decide_title(steps: Sequence[Step], is_affix: Callable[[str], bool] | None = None) -> tuple[str, str] | None:
+    """Every title candidate is read, then weighed; the same rule for every page.
 
-    The first one found wins, except that the headline shown in ``<h1>`` and confirmed by
-    ``og:title`` beats an SEO headline in JSON-LD, and a candidate that is another one plus
-    a ``" - Site"``-like tail gives way to the shorter one.
+    The first candidate found wins (JSON-LD, og:title, ``<h1>``, a confirmed heading,
+    ``<title>``), except that the headline the reader sees (``<h1>``, else a heading element
+    a metadata title confirms) replaces it when og:title is that headline verbatim, or when
+    the winner is
+
+    * that headline with marks lost: the same words (:func:`title_key`) and a subsequence of
+      it (quotes and brackets dropped by escaping in JSON or meta content); typographic
+      variants alone (curly vs straight quotes, dashes) are no reason to switch;
+    * that headline plus an affix at either end after a separator (``" - Site"``,
+      ``" < Section ‹ 기사본문 - Site"``, ``"[Site] "``), when the affix is shorter than the
+      headline, is a site or section name (``is_affix``) or is carried by two metadata titles.
     """
     candidates = [(source, get()) for source, get in steps]
     source, title = next(((s, t) for s, t in candidates if t), ("", None))
-    values = dict(candidates)
-    og, h1 = values.get("meta:og"), values.get("html:h1")
-    if og and og == h1:
-        source, title = "html:h1", h1
     if title is None:
         return None
+    visible = next(((s, t) for s, t in candidates if t and s.startswith("html:") and s != "html:title"), None)
+    if visible is not None and source != visible[0]:
+        shown = visible[1]
+        if visible[0] == "html:h1" and dict(candidates).get("meta:og") == shown:
+            return visible  # the headline shown, as the page shares it: it beats an SEO headline in JSON-LD
+        metadata = list(dict.fromkeys(t for s, t in candidates if t and s != visible[0]))
+        if title_key(title) == title_key(shown):
+            plain, plain_shown = _typographic(title), _typographic(shown)
+            if plain != plain_shown and _is_subsequence(plain, plain_shown):
+                return visible
+        affix = title_affix(title, shown)
+        if affix is not None:
+            key = title_key(affix)
+            carried = sum(1 for t in metadata if (a := title_affix(t, shown)) and title_key(a) == key)
+            if len(key) < len(title_key(shown)) or (is_affix is not None and is_affix(affix)) or carried >= 2:
+                return visible
     for other_source, other in candidates:
         if other and other != title and title.startswith(other) and _TITLE_SEP_START.match(title[len(other):]) \
                 and len(title) - len(other) < 0.6 * len(title):
             source, title = other_source, other
     return source, title
+
+
+_TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+                              "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00b4": "'", "`": "'"})
+
+
+def _typographic(text: str) -> str:
+    return normalize_space(text).translate(_TYPOGRAPHIC).replace(" ", "")
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
 
 
 class Fallbacks:
@@ -151,16 +191,22 @@ class Fallbacks:
         title = normalize_space(title)
         for _ in range(3):  # "Headline - Section | Site": peel up to three trailing parts
             match = _TITLE_TAIL.search(title)
-            if not match or not self.is_site_part(match.group("tail")) or match.start() < len(title) // 3:
+            if not match or not self.is_title_affix(match.group("tail")) or match.start() < len(title) // 3:
                 break
             title = title[: match.start()].rstrip()
             # A short section name glued before the site part ("…커졌다-정치ㅣ한국일보").
             section = _SECTION_TAIL.search(title)
             if section and match.group("sep").strip() in {"ㅣ", "|", "｜"}:
                 title = title[: section.start()].rstrip()
-        head = _TITLE_HEAD.match(title)
-        if head and self.is_site_part(head.group("head")):
+        path = _PATH_TAIL.search(title)
+        if path and path.start() >= len(title) // 3:
+            title = title[: path.start()].rstrip()
+        head = _TITLE_HEAD.match(title) or TITLE_SEPARATOR.search(title, 0, 42)
+        if head and self.is_title_affix(title[: head.start()] if head.re is TITLE_SEPARATOR else head.group("head")):
             title = title[head.end():]
+        bracketed = _BRACKETED_SITE.match(title)
+        if bracketed and self.is_site_part(bracketed.group("site")):
+            title = title[bracketed.end():]
         return title or None
 
     def og_site_name(self) -> str | None:
@@ -190,6 +236,37 @@ class Fallbacks:
             if len(text) >= 5 and not self.is_site_part(text):
                 return text
         return None
+
+    def headline_element(self) -> str | None:
+        """A heading shown on the page (``h2``-``h4``, a ``*title*``/``headline``/``subject`` element)
+        that a metadata title confirms, for pages whose headline is not an ``<h1>``."""
+        metadata = [t for t in (self.ld_headline(), self.og_title(), self.title_tag()) if t]
+        if not metadata:
+            return None
+        keys = {title_key(t) for t in metadata}
+        for node in self.inputs.sel.root.xpath(_HEADLINE_XPATH)[:200]:
+            if self.hidden(node) or node.xpath(_LOGO_XPATH):
+                continue
+            text = normalize_space(" ".join(node.xpath(_VISIBLE_TEXT)))
+            if not 5 <= len(text) <= 300:
+                continue
+            if title_key(text) in keys or any(title_affix(t, text) for t in metadata):
+                return text
+        return None
+
+    def is_title_affix(self, part: str) -> bool:
+        """A title affix the page itself names: the outlet, its section, or a section path."""
+        if self.is_site_part(part):
+            return True
+        key = title_key(part)
+        sections = (self.meta_section(), self.ld_section())
+        if any(key == title_key(s) for s in sections if s):
+            return True
+        parts = [p for p in _PATH_SPLIT.split(part) if p.strip()]
+        return len(parts) >= 2 and all(len(p.strip()) <= 20 for p in parts)
+
+    def decide_title(self, steps: Sequence[Step]) -> tuple[str, str] | None:
+        return decide_title(steps, self.is_title_affix)
 
     def title_tag(self) -> str | None:
         return self.strip_site_name(self.inputs.sel.css("title::text").get())

@@ -70,3 +70,42 @@ def numeric_key(value: str | None) -> str | None:
     if not value or not (value.isascii() and value.isdigit()):
         return None
     return value.lstrip("0") or "0"
+
+
+# --- Titles -------------------------------------------------------------------------------
+#: What separates a headline from a site or section affix in a title: " - ", " | ", " : ",
+#: " < ", " › ", "::", "ㅣ", full-width bars and colons.
+TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·»«/<>‹›]\s+|\s*[|｜ㅣ]\s*|\s*::\s*|\s*：\s*|\s+[<‹]\s*|\s*[>›]\s+")
+_KEY_DROP = re.compile(r"[\W_]+")
+_BRACKETED_HEAD = re.compile(r"^\s*[\[【〔(]\s*(?P<head>[^\]】〕)]{1,30}?)\s*[\]】〕)]\s*(?P<rest>.+)$")
+
+
+def title_key(text: str | None) -> str:
+    """A title with punctuation, quotes, brackets and whitespace removed, case-folded (NFKC).
+
+    Two titles with one key differ only in how they are written ("왜 …" vs "\u201c왜 …\u201d",
+    curly vs straight quotes, a space before '…'): they are the same headline.
+    """
+    return _KEY_DROP.sub("", unicodedata.normalize("NFKC", normalize_space(text))).casefold()
+
+
+def title_affix(title: str | None, headline: str | None) -> str | None:
+    """What ``title`` adds to ``headline`` at either end after a separator, or None.
+
+    ``'Headline - Site'`` and ``'Site :: Headline'`` give ``'Site'``; the headline part is
+    compared by :func:`title_key`, so punctuation may differ. None when ``title`` is not
+    the headline plus an affix (another headline, the headline itself, a longer sentence).
+    """
+    title, key = normalize_space(title), title_key(headline)
+    if not title or not key:
+        return None
+    bracketed = _BRACKETED_HEAD.match(title)
+    if bracketed and title_key(bracketed["rest"]) == key:
+        return bracketed["head"]
+    for sep in TITLE_SEPARATOR.finditer(title):
+        head, tail = title[: sep.start()].strip(), title[sep.end():].strip()
+        if title_key(head) == key and title_key(tail):
+            return tail
+        if title_key(tail) == key and title_key(head):
+            return head
+    return None
