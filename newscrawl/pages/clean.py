@@ -62,6 +62,10 @@ def clean_article(item: Any) -> list[str]:
         bylines = merge_bylines(bylines, cleaned.dateline_bylines)
         if cleaned.trailer:
             bylines = _attach_email(bylines, *cleaned.trailer)
+        if cleaned.signature and not bylines:
+            bylines = list(cleaned.signature)
+        elif cleaned.signature:  # the same reporters signing below the body: their e-mails
+            bylines = merge_bylines(bylines, [b for b in cleaned.signature if b.name in {x.name for x in bylines}])
         if cleaned.signoff and not bylines:
             bylines = [Byline(name=cleaned.signoff)]
         adapter["body"] = "\n\n".join(cleaned.paragraphs) or None

@@ -21,7 +21,7 @@ from lxml import html as lxml_html
 
 from newscrawl.pages.inputs import HANGUL, PageInputs
 from newscrawl.parsing import appstate, jsonld
-from newscrawl.parsing.bylines import Byline, merge_bylines, parse_byline, split_person_names
+from newscrawl.parsing.bylines import Byline, find_signature, merge_bylines, parse_byline, split_person_names
 from newscrawl.parsing.dates import LabelledDate, assign_dates, dateline_dates, find_dates, parse_datetime
 from newscrawl.parsing.html import body_parts
 from newscrawl.parsing.maintext import main_text
@@ -68,6 +68,8 @@ _TIME_HINT = re.compile(r"\d\s*[:：시]\s*\d|[０-９]\s*[:：]")
 _VISIBLE_TEXT = ".//text()[not(ancestor::script) and not(ancestor::style)]"
 #: Longest element text read as a dateline (a byline box with two times and an e-mail fits).
 _DATELINE_MAX = 160
+#: Longest reporter box read by its text (name, desk, role word, e-mail).
+_SIGNATURE_BOX_MAX = 80
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ROLE_WORD = re.compile(r"(기자|특파원|논설위원|칼럼니스트|편집위원)(\s|$|[,·])")
 _BYLINE_XPATH = ("//*[contains(@class,'byline') or contains(@class,'author') or contains(@class,'writer')"
@@ -471,6 +473,25 @@ class Fallbacks:
                 found = [n for n in split_person_names(text) if _PERSON_NAME.match(n)]
             if found:
                 return found
+        return self.profile_box_names() if self.inputs.is_korean else []
+
+    def profile_box_names(self) -> list[str]:
+        """A reporter box whatever its class: a short element with a name, a role word and an e-mail
+        (``<div><strong>홍길동 기자</strong> <a>hong@x.kr</a></div>``), outside page chrome; the first one counts."""
+        for node in self.inputs.sel.root.xpath("//body//*[contains(string(), '@')][not(self::a)]"
+                                               "[not(*[contains(string(), '@')][not(self::a)])]"):
+            if self.hidden(node):
+                continue
+            # the box is the mail's element or the one around it (name and mail in sibling elements)
+            for box in (node, node.getparent()):
+                if box is None or not isinstance(box.tag, str) or box.tag in {"body", "html"}:
+                    break
+                text = normalize_space(" ".join(box.xpath(_VISIBLE_TEXT)))
+                if len(text) > _SIGNATURE_BOX_MAX:
+                    break
+                found = find_signature(text)
+                if found:
+                    return [b.name for b in found]
         return []
 
     def headline_bylines(self) -> list[Byline]:

@@ -38,6 +38,7 @@ __all__ = [
     "STOP_WORDS",
     "Byline",
     "find_email_trailer",
+    "find_signature",
     "merge_bylines",
     "names",
     "parse_byline",
@@ -198,7 +199,7 @@ class _Group:
 def _parse_pre(pre: str) -> tuple[list[str], str | None]:
     """Names and desk from the text before a role word."""
     pre = pre.rsplit("=", 1)[-1]  # "지역=홍길동 기자": the part before '=' is an outlet
-    pre = re.sub(r"^[\s,·/|&:]+|[\s,·/|&:]+$", "", pre)
+    pre = re.sub(r"^[\s,·/|&:\[(<〈]+|[\s,·/|&:\])>〉]+$", "", pre)
     if not pre or len(pre) > _MAX_PRE:  # a sentence, not a byline
         return [], None
     # Names first: "홍길동 경기남부사회2부", "홍길동·김철수", "홍길동".
@@ -352,10 +353,10 @@ def parse_dateline(text: str) -> tuple[str | None, list[Byline], str]:
 
 
 _TRAILER = re.compile(
-    r"^[\s/=\-\u2013\u2014]*"
+    r"^[\s/=\-\u2013\u2014]*[\[(<\u3008]?\s*"
     r"(?:(?P<name>[가-힣]{2,4}|[A-Z][A-Za-z'\u2019.\-]*(?:\s+[A-Z][A-Za-z'\u2019.\-]*){1,3})"
     r"(?:\s*(?P<desk>[가-힣A-Za-z0-9]{2,20}?)?\s*(?P<role>" + ROLE_PATTERN + r"))?\s*[=:]?\s*)?"
-    r"[(<\[]?\s*(?P<email>" + _EMAIL + r")\s*[)>\]]?\s*\.?\s*$"
+    r"[(<\[]?\s*(?P<email>" + _EMAIL + r")\s*[)>\]]?\s*[)>\]\u3009]?\s*\.?\s*$"
 )
 
 
@@ -428,3 +429,37 @@ def split_person_names(text: str | None) -> list[str]:
         if part not in names:
             names.append(part)
     return names
+
+
+# --- Signatures closing a body ------------------------------------------------------------
+_SIGNATURE_MAX = 80
+_SIGNATURE_FILLER = re.compile(r"[\s\[\]()<>\u3008\u3009/=·,|:;\-\u2013\u2014.]+")
+_SIGNATURE_MARKERS = re.compile(r"글|사진|정리|취재|영상|외\s*\d+\s*명")
+
+
+def find_signature(text: str) -> list[Byline]:
+    """The reporters if ``text`` is only a signature: ``홍길동 논설위원``, ``[홍길동 기자 hong@x.kr]``,
+    ``/홍길동·김철수 기자``, ``홍길동 기자 hong@x.kr 김철수 기자 kim@x.kr``, ``글=홍길동 객원기자``.
+
+    A role word is required (a bare name could be anything), the line is short, and nothing
+    but names, desks, role words, e-mails, credit markers, brackets, separators and at most
+    a short outlet name (``[바람일보 홍길동 기자]``) is left: a sentence naming a reporter is not
+    one, nor a sentence with a reporter glued to its end (``…밝혔다. 홍길동 기자``).
+    """
+    line = _norm(text or "")
+    if not line or len(line) > _SIGNATURE_MAX or not _ROLE.search(line):
+        return []
+    if re.search(r"[.!?。]", _EMAIL_RE.sub(" ", line)):  # a sentence ends in it
+        return []
+    bylines = parse_byline(line)
+    if not bylines:
+        return []
+    rest = _ROLE.sub(" ", _EMAIL_RE.sub(" ", line))
+    for b in bylines:
+        for part in (b.desk, b.name):
+            if part:
+                rest = rest.replace(part, " ")
+    rest = _SIGNATURE_FILLER.sub("", _SIGNATURE_MARKERS.sub(" ", rest))
+    if (len(rest) > 2 and not (len(rest) <= 10 and rest.endswith(_OUTLET_SUFFIXES))) or re.search(r"\d", rest):
+        return []
+    return bylines

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from newscrawl.parsing.bylines import Byline, find_email_trailer, parse_dateline
+from newscrawl.parsing.bylines import Byline, find_email_trailer, find_signature, parse_dateline
 from newscrawl.parsing.text import normalize_space
 
 # --- Boilerplate rules -------------------------------------------------------------
@@ -87,13 +87,14 @@ _SIGNOFF = re.compile(r"^(?P<name>[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){1,2}), (
 class CleanedBody:
     """Result of :func:`clean_paragraphs`: kept paragraphs and what was learned on the way."""
 
-    __slots__ = ("credits", "dateline_bylines", "paragraphs", "removed", "signoff", "trailer")
+    __slots__ = ("credits", "dateline_bylines", "paragraphs", "removed", "signature", "signoff", "trailer")
 
     def __init__(self) -> None:
         self.paragraphs: list[str] = []
         self.dateline_bylines: list[Byline] = []
         self.trailer: tuple[str, str] | None = None  # (name, email) from an email trailer
         self.signoff: str | None = None  # reporter named in a broadcast sign-off
+        self.signature: list[Byline] = []  # reporters signing the body's last line(s) (홍길동 논설위원)
         self.credits: list[str] = []  # photo credits taken out of the body (they belong to images)
         self.removed: list[str] = []  # rule names that fired, for stats
 
@@ -128,12 +129,19 @@ def _one_pass(paras: list[str], rules: tuple[Rule, ...], out: CleanedBody) -> li
             else:
                 kept.pop(0)
     # Reporter e-mail trailers close the article ("홍길동 기자 hong@x.kr").
+    # Signatures close it too: a role word and names only, with or without e-mails and brackets.
     while kept:
         trailer = find_email_trailer(kept[-1])
-        if trailer is None:
+        if trailer is not None and not (trailer[0] == "" and find_signature(kept[-1])):
+            out.trailer = out.trailer or trailer
+            out.removed.append("email_trailer")
+            kept.pop()
+            continue
+        signature = find_signature(kept[-1])
+        if not signature:
             break
-        out.trailer = out.trailer or trailer
-        out.removed.append("email_trailer")
+        out.signature = signature + [b for b in out.signature if b not in signature]
+        out.removed.append("signature")
         kept.pop()
     return kept
 

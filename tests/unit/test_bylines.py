@@ -8,6 +8,7 @@ from newscrawl.parsing.bylines import (
     STOP_WORDS,
     Byline,
     find_email_trailer,
+    find_signature,
     merge_bylines,
     names,
     parse_byline,
@@ -234,3 +235,71 @@ def test_names_and_as_dict() -> None:
     assert names(bylines) == ["홍길동", "김철수"]
     assert bylines[0].as_dict() == {"name": "홍길동", "desk": "사회부", "email": "hong@x.kr"}
     assert bylines[1].as_dict() == {"name": "김철수", "desk": None, "email": None}
+
+
+# --- bylines outside the dateline ----------------------------------------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[홍길동 기자 hong@baram.example]", ("홍길동", "hong@baram.example")),
+    ("(홍길동 기자 hong@baram.example)", ("홍길동", "hong@baram.example")),
+    ("<홍길동 기자 hong@baram.example>", ("홍길동", "hong@baram.example")),
+    ("〈홍길동 기자 hong@baram.example〉", ("홍길동", "hong@baram.example")),
+    ("[홍길동 논설위원 hong@baram.example]", ("홍길동", "hong@baram.example")),
+    ("홍길동 칼럼니스트 hong@baram.example", ("홍길동", "hong@baram.example")),
+    ("/홍길동 객원기자 (hong@baram.example)", ("홍길동", "hong@baram.example")),
+    ("＝홍길동 특파원 hong＠baram.example", ("홍길동", "hong@baram.example")),
+])
+def test_bracketed_email_trailers(text: str, expected: tuple[str, str]) -> None:
+    assert find_email_trailer(text) == expected
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("홍길동 논설위원", ["홍길동"]),
+    ("/홍길동 칼럼니스트", ["홍길동"]),
+    ("글=홍길동 객원기자", ["홍길동"]),
+    ("글·사진 홍길동 기자", ["홍길동"]),
+    ("홍길동 워싱턴 특파원", ["홍길동"]),
+    ("/홍길동·김철수 기자", ["홍길동", "김철수"]),
+    ("홍길동 기자, 김철수 기자", ["홍길동", "김철수"]),
+    ("홍길동 기자 hong@baram.example 김철수 기자 kim@baram.example", ["홍길동", "김철수"]),
+    ("[바람일보 홍길동 기자 hong@baram.example]", ["홍길동"]),
+    ("【홍길동 편집위원】", ["홍길동"]),
+    ("홍길동 선임기자 외 1명", ["홍길동"]),
+])
+def test_find_signature(text: str, names: list[str]) -> None:
+    assert [b.name for b in find_signature(text)] == names
+
+
+def test_find_signature_keeps_emails_in_order() -> None:
+    found = find_signature("홍길동 기자 hong@baram.example 김철수 기자 kim@baram.example")
+    assert [(b.name, b.email) for b in found] == [("홍길동", "hong@baram.example"), ("김철수", "kim@baram.example")]
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "홍길동",  # no role word: could be anything
+    "홍길동 기자가 2일 시청에서 말했다",
+    "시장은 홍길동 기자에게 답했다.",
+    "바람일보 webmaster@baram.example",
+    "홍길동 기자 " + "아주 긴 설명이 붙은 서명 " * 6,
+    "홍길동 기자 2024년 3월 5일",
+])
+def test_not_a_signature(text: str) -> None:
+    assert find_signature(text) == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("(서울=연합뉴스) 홍길동 김철수 기자 = 본문이 시작된다.", ["홍길동", "김철수"]),
+    ("(서울=연합뉴스) 홍길동 기자 김철수 기자 = 본문", ["홍길동", "김철수"]),
+    ("[서울=뉴시스]홍길동·김철수 기자 = 본문", ["홍길동", "김철수"]),
+    ("【서울=뉴스1】 홍길동 기자, 김철수 기자 = 본문", ["홍길동", "김철수"]),
+    ("(워싱턴=연합뉴스) 홍길동 특파원 = 본문", ["홍길동"]),
+    ("(바람=연합뉴스) 홍길동·김철수·이영희 기자 = 본문", ["홍길동", "김철수", "이영희"]),
+])
+def test_wire_datelines_with_several_reporters(text: str, names: list[str]) -> None:
+    _outlet, bylines, rest = parse_dateline(text)
+    assert [b.name for b in bylines] == names
+    assert rest.startswith("본문")
+
+
+def test_a_sentence_with_a_reporter_glued_on_is_not_a_signature() -> None:
+    assert find_signature("마지막 문장이다. 홍길동 기자") == []
