@@ -215,7 +215,9 @@ class ArticlePage:
         fb = self.fallbacks
         steps: list[Step] = [("jsonld", fb.ld_author_names), ("meta", fb.meta_author_names),
                              ("visible", fb.visible_author_names)]
-        if not self.inputs.is_korean:
+        if self.inputs.is_korean:
+            steps.append(("visible:dateline", fb.dateline_author_names))
+        else:
             # Wire and desk bylines: Korean datasets leave them out, international ones keep them.
             steps.append(("jsonld:organization", fb.ld_organization_names))
         return self._pick("authors", self.family_bylines, steps, decide=fb.decide_authors) or []

@@ -343,25 +343,24 @@ class Fallbacks:
 
     # -- datelines without labels ----------------------------------------------------------
     def dateline_residue_ok(self, residue: str) -> bool:
-        """Whether what surrounds the times of an element makes it a dateline: nothing, a reporter, the outlet."""
-        residue = _EMAIL.sub("", residue)
-        if not residue:
+        """Whether what surrounds the times of an element makes it a dateline: nothing, a reporter
+        signature (:func:`find_signature`), the outlet, an e-mail."""
+        residue = normalize_space(_EMAIL.sub(" ", residue))
+        if not residue or self.is_site_part(residue):
             return True
-        if len(residue) > 30:
-            return False
-        return bool(_ROLE_WORD.search(residue + " ")) or self.is_site_part(residue)
+        return len(residue) <= _SIGNATURE_BOX_MAX and bool(find_signature(residue))
 
     @cached_property
-    def datelines(self) -> list[tuple[int, LabelledDate, LabelledDate | None]]:
+    def datelines(self) -> list[tuple[int, LabelledDate, LabelledDate | None, str]]:
         """Elements that are datelines (times with at most labels, a reporter or the outlet), in page order.
 
-        Each is ``(position, published, modified)`` by :func:`assign_dates`: an element of its own
+        Each is ``(position, published, modified, text)`` by :func:`assign_dates`: an element of its own
         (``<span>2024.03.05 14:02</span>``) or a byline box holding the times beside the name. The
         largest such element is taken, so two times split over ``<span>``s of one line are read together.
         """
         root = self.inputs.sel.root
         order = {el: i for i, el in enumerate(root.iter())}
-        found: list[tuple[int, LabelledDate, LabelledDate | None]] = []
+        found: list[tuple[int, LabelledDate, LabelledDate | None, str]] = []
         taken: set[Any] = set()
         for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"):
             if not _TIME_HINT.search(text):
@@ -371,7 +370,7 @@ class Fallbacks:
                 node = node.getparent()
             if node is None or self.hidden(node):
                 continue
-            best: tuple[Any, list[LabelledDate]] | None = None
+            best: tuple[Any, list[LabelledDate], str] | None = None
             while node is not None and isinstance(node.tag, str) and node.tag not in {"body", "html"}:
                 content = normalize_space(" ".join(node.xpath(_VISIBLE_TEXT)))
                 if len(content) > _DATELINE_MAX:
@@ -380,14 +379,14 @@ class Fallbacks:
                 if dates:
                     if not self.dateline_residue_ok(residue):
                         break
-                    best = (node, dates)
+                    best = (node, dates, content)
                 node = node.getparent()
             if best is None or best[0] in taken:
                 continue
             taken.add(best[0])
             published, modified = assign_dates(best[1])
             if published is not None:
-                found.append((order.get(best[0], 0), published, modified))
+                found.append((order.get(best[0], 0), published, modified, best[2]))
         return found
 
     @cached_property
@@ -403,10 +402,10 @@ class Fallbacks:
             return None
         declared = self.ld_published() or self.meta_published()
         if declared is not None:
-            near = [(pub, mod) for _pos, pub, mod in lines if abs(pub.value - declared[1]) <= timedelta(days=1)]
+            near = [(pub, mod) for _pos, pub, mod, _text in lines if abs(pub.value - declared[1]) <= timedelta(days=1)]
             return near[0] if near else None
         headline = self.headline_position()
-        after = [(pub, mod) for pos, pub, mod in lines if headline is not None and pos > headline]
+        after = [(pub, mod) for pos, pub, mod, _text in lines if headline is not None and pos > headline]
         return after[0] if after else (lines[0][1], lines[0][2])
 
     def headline_position(self) -> int | None:
@@ -420,15 +419,25 @@ class Fallbacks:
         line = self.dateline
         return (line[0].raw, line[0].value) if line else None
 
-    def dateline_modified(self) -> Dated | None:
-        """The later time of the dateline that holds the page's publication time (labelled or not)."""
+    def own_dateline(self) -> tuple[LabelledDate, LabelledDate | None, str] | None:
+        """The dateline element that holds the page's shown publication time (labelled or not)."""
         published = self.visible_dates[0] or self.dateline_published()
         if published is None:
             return None
-        for _pos, pub, mod in self.datelines:
-            if pub.value == published[1] and mod is not None:
-                return ((f"{mod.label} {mod.raw}" if mod.label else mod.raw), mod.value)
-        return None
+        return next(((pub, mod, text) for _pos, pub, mod, text in self.datelines if pub.value == published[1]), None)
+
+    def dateline_modified(self) -> Dated | None:
+        """The later time of the dateline that holds the page's publication time."""
+        line = self.own_dateline()
+        mod = line[1] if line else None
+        return ((f"{mod.label} {mod.raw}" if mod.label else mod.raw), mod.value) if mod else None
+
+    def dateline_author_names(self) -> list[str]:
+        """The reporter named beside the page's own times (``홍길동 기자 | 2024.03.05 14:02``)."""
+        line = self.own_dateline()
+        if line is None or not _ROLE_WORD.search(line[2] + " "):
+            return []
+        return [b.name for b in parse_byline(line[2])]
 
     @cached_property
     def app_dates(self) -> tuple[Dated | None, Dated | None]:

@@ -452,7 +452,9 @@ def find_signature(text: str) -> list[Byline]:
     if re.search(r"[.!?。]", _EMAIL_RE.sub(" ", line)):  # a sentence ends in it
         return []
     bylines = parse_byline(line)
-    if not bylines:
+    # Names led by a surname and a desk of a word or two: "사회부", "경기남부사회2부", "워싱턴".
+    if not bylines or not all(_is_name(b.name, strict=True) for b in bylines) \
+            or any(b.desk and (len(b.desk) > 15 or b.desk.count(" ") > 1) for b in bylines):
         return []
     rest = _ROLE.sub(" ", _EMAIL_RE.sub(" ", line))
     for b in bylines:

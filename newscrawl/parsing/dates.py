@@ -243,7 +243,7 @@ def dateline_dates(text: str) -> tuple[list[LabelledDate], str]:
 
     Each date keeps its label (``kind='unknown'`` without one). The residue is the text
     without those dates, their labels, separators (``| · / : ,`` dashes) and brackets:
-    ``''`` for a dateline of its own, ``'홍길동기자'`` beside a reporter name. The caller
+    ``''`` for a dateline of its own, ``'홍길동 기자'`` beside a reporter name. The caller
     decides whether the residue makes the text a dateline (a sentence does not).
     """
     if not text:
@@ -260,7 +260,7 @@ def dateline_dates(text: str) -> tuple[list[LabelledDate], str]:
         pos = end
     pieces.append(clean[pos:])
     residue = _LABEL_ANYWHERE.sub(" ", " ".join(pieces))
-    return dates, _DATELINE_FILLER.sub("", residue)
+    return dates, " ".join(_DATELINE_FILLER.sub(" ", residue).split())
 
 
 def assign_dates(dates: list[LabelledDate]) -> tuple[LabelledDate | None, LabelledDate | None]:

@@ -303,3 +303,7 @@ def test_wire_datelines_with_several_reporters(text: str, names: list[str]) -> N
 
 def test_a_sentence_with_a_reporter_glued_on_is_not_a_signature() -> None:
     assert find_signature("마지막 문장이다. 홍길동 기자") == []
+
+
+def test_a_headline_before_a_reporter_is_not_a_signature() -> None:
+    assert find_signature("바람시 해안도로 확장 공사 다음 달 착공 홍길동 기자") == []

@@ -106,3 +106,17 @@ def test_metadata_repeating_the_publication_time_is_no_edit() -> None:
     assert dates(page("", meta=meta))[:2] == (P, None)
     later = meta.replace('modified_time" content="2024-03-05T14:02', 'modified_time" content="2024-03-05T15:10')
     assert dates(page("", meta=later))[:2] == (P, M)
+
+
+@pytest.mark.parametrize(("dateline", "authors"), [
+    ("<p>홍길동 기자 | 2024.03.05 14:02</p>", ["홍길동"]),
+    ("<div><span>홍길동·김철수 기자</span> <span>입력 2024.03.05 14:02</span></div>", ["홍길동", "김철수"]),
+    ("<p>홍길동 논설위원 hong@baram.example · 2024-03-05 오후 2:02</p>", ["홍길동"]),
+    ("<p>2024.03.05 14:02</p>", []),  # no reporter beside the times
+    ("<p>바람일보 | 2024.03.05 14:02</p>", []),  # the outlet is no author
+])
+def test_reporter_beside_the_dateline(dateline: str, authors: list[str]) -> None:
+    item = page(dateline).to_item()
+    assert item.authors == authors
+    if authors:
+        assert item.extractor["authors"] == "visible:dateline"

@@ -243,9 +243,9 @@ DATELINES = [
     ("２０２４－０３－０５ １４：０２ ｜ ２０２４－０３－０５ １５：１０", "2024-03-05T14:02:00+09:00",
      "2024-03-05T15:10:00+09:00", ""),
     # beside the reporter name
-    ("홍길동 기자 | 2024.03.05 14:02", "2024-03-05T14:02:00+09:00", None, "홍길동기자"),
+    ("홍길동 기자 | 2024.03.05 14:02", "2024-03-05T14:02:00+09:00", None, "홍길동 기자"),
     ("홍길동 기자 hong@example.kr · 2024-03-05 14:02 · 2024-03-05 14:30", "2024-03-05T14:02:00+09:00",
-     "2024-03-05T14:30:00+09:00", "홍길동기자hong@example.kr"),
+     "2024-03-05T14:30:00+09:00", "홍길동 기자 hong@example.kr"),
     # labels keep their meaning; an unlabelled later time after a labelled one is the edit
     ("입력 2024.03.05 14:02 수정 2024.03.06 09:00", "2024-03-05T14:02:00+09:00", "2024-03-06T09:00:00+09:00", ""),
     ("수정 2024.03.06 09:00 입력 2024.03.05 14:02", "2024-03-05T14:02:00+09:00", "2024-03-06T09:00:00+09:00", ""),
@@ -276,7 +276,7 @@ def test_dateline_needs_a_date_with_a_time(text: str) -> None:
 def test_dateline_residue_keeps_a_sentence() -> None:
     """The caller tells a sentence from a dateline by what is left around the time."""
     dates, rest = dateline_dates("시는 2024.03.05 14:02에 발표했다")
-    assert len(dates) == 1 and rest == "시는에발표했다"
+    assert len(dates) == 1 and rest == "시는 에 발표했다"
 
 
 def test_an_unlabelled_date_before_a_labelled_one_is_not_trailing_style() -> None:
