@@ -230,7 +230,39 @@ def _scan(clean: str) -> list[tuple[LabelledDate, tuple[int, int]]]:
         if label is not None:
             label = re.sub(r"\s+", " ", label.strip())
         result.append((LabelledDate(_kind(label), label, m.group(0).strip(), value), m.span()))
+    result += _edit_times(clean, result)
+    result.sort(key=lambda found: found[1][0])
     return result
+
+
+# An edit time without its date ("입력 2024.03.05 14:02 수정 15:10"): the day of the date before it.
+_TIME_ONLY = re.compile(
+    r"(?P<label>" + _LABEL_CORE + r")\s*[\])\uff09]?\s*(?:[:|]\s*)?"
+    r"(?:(?P<ap>오전|오후|AM|PM|am|pm)\s*)?(?P<h>\d{1,2})\s*(?::|시)\s*(?P<mi>\d{1,2})(?!\d)(?:\s*분)?"
+    r"(?:\s*:\s*(?P<s>\d{2})(?!\d))?(?!\s*[.\-/년월])",
+    re.VERBOSE,
+)
+
+
+def _edit_times(clean: str, dated: list[tuple[LabelledDate, tuple[int, int]]]) -> list[tuple[LabelledDate, tuple[int, int]]]:
+    """Labelled edit times shown without a date, dated by the date just before them."""
+    out: list[tuple[LabelledDate, tuple[int, int]]] = []
+    for m in _TIME_ONLY.finditer(clean):
+        label = re.sub(r"\s+", " ", m["label"].strip())
+        if _kind(label) != "modified" or any(a < m.end() and m.start() < b for _d, (a, b) in dated):
+            continue
+        before = [d for d, (_a, b) in dated if b <= m.start()]
+        if not before:
+            continue
+        hour, ampm = int(m["h"]), (m["ap"] or "").lower()
+        hour = 0 if ampm in _AM and hour == 12 else hour + 12 if ampm in _PM and hour < 12 else hour
+        try:
+            value = before[-1].value.replace(hour=hour, minute=int(m["mi"]), second=int(m["s"] or 0))
+        except ValueError:
+            continue
+        start = m.start("ap") if m["ap"] else m.start("h")
+        out.append((LabelledDate("modified", label, clean[start:m.end()].strip(), value), (start, m.end())))
+    return out
 
 
 # What may stand around the times of a dateline besides labels: separators and brackets.

@@ -284,3 +284,21 @@ def test_an_unlabelled_date_before_a_labelled_one_is_not_trailing_style() -> Non
     found = find_dates("2024.03.01 09:00 입력 2024.03.05 14:02 수정 2024.03.05 15:10")
     assert [(d.kind, d.raw) for d in found] == [("published", "2024.03.05 14:02"), ("modified", "2024.03.05 15:10")]
     assert [d.kind for d in find_dates("2024.03.05 14:02 입력")] == ["published"]
+
+
+@pytest.mark.parametrize(("text", "modified"), [
+    ("입력 2024.03.05 14:02 수정 15:10", "2024-03-05T15:10:00+09:00"),
+    ("입력 2024.03.05 14:02 (수정 오후 3:10)", "2024-03-05T15:10:00+09:00"),
+    ("등록 2024-03-05 09:00:00 | 최종수정 15:10:22", "2024-03-05T15:10:22+09:00"),
+    ("기사입력 2024년 3월 5일 14시 2분 업데이트 16시 5분", "2024-03-05T16:05:00+09:00"),
+    ("입력 2024.03.05 14:02 수정：１５：１０", "2024-03-05T15:10:00+09:00"),
+])
+def test_an_edit_time_without_its_date_takes_the_day_before_it(text: str, modified: str) -> None:
+    found = find_dates(text)
+    assert [d.kind for d in found] == ["published", "modified"]
+    assert isoformat(found[1].value) == modified
+
+
+@pytest.mark.parametrize("text", ["수정 15:10", "입력 2024.03.05 14:02 수정 25:10", "입력 2024.03.05 14:02 작성 15:10"])
+def test_no_edit_time_without_a_date_before_it_or_a_valid_time(text: str) -> None:
+    assert [d.kind for d in find_dates(text)] in ([], ["published"])
