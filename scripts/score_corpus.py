@@ -24,10 +24,15 @@ METRICS = ("body_f1", "title", "published", "modified", "authors", "includes", "
 TARGETS: dict[str, dict[str, float]] = {
     "zyte": {"body_f1": 0.965},
     "fundus": {"body_f1": 0.96, "title": 0.84, "published": 0.95, "authors": 0.90},
-    "korean": {"title": 0.95, "published": 0.95, "authors": 0.95, "includes": 0.95, "excludes": 0.95},
+    "korean": {"title": 0.95, "published": 0.95, "modified": 0.95, "authors": 0.95, "includes": 0.95,
+               "excludes": 0.95},
 }
-#: The issue's targets where ours differ (documented shortfalls).
-ISSUE_TARGETS = {("fundus", "title"): 0.95}
+#: Issue 12's targets on the development corpus, shown in the table (the floors above are what the tests hold).
+ISSUE_TARGETS = {
+    **{("korean", m): 0.98 for m in ("title", "published", "authors", "modified", "includes", "excludes")},
+    ("fundus", "body_f1"): 0.97, ("fundus", "title"): 0.90, ("fundus", "published"): 0.97,
+    ("fundus", "authors"): 0.92, ("zyte", "body_f1"): 0.97,
+}
 
 
 def score(corpus: Path, baseline: bool) -> dict[str, float]:
