@@ -49,7 +49,7 @@ OUTLETS: dict[str, DemoOutlet] = {
                          ("-a", "slug=hanbitilbo", "-a", "name=한빛일보")),
     "nurinews": DemoOutlet("nurinews", "nurinews", "누리신문", "다다미디어", "dada",
                            ("-a", "slug=nurinews", "-a", "name=누리신문")),
-    "jscms": DemoOutlet("jscms", "badailbo", "바다일보", "JS CMS (lists built by script)", "jscms",
+    "jscms": DemoOutlet("jscms", "badailbo", "바다일보", "script-built (JavaScript)", "jscms",
                         ("-a", "slug=badailbo", "-a", "name=바다일보")),
 }
 DEFAULT_OUTLET = "dada"
