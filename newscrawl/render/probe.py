@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
@@ -37,12 +36,12 @@ from scrapy.http import Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from newscrawl.pages.feeds import FeedPage, NotAFeed, NotASitemap, SitemapPage
+
 logger = logging.getLogger(__name__)
 
 #: Sources in the order a crawl should prefer them (cheapest first).
 ORDER = ("html", "feed", "sitemap", "embedded", "json")
-_HREF = re.compile(r"""(?:href|src)\s*=\s*["']([^"'<>\s]+)["']""", re.IGNORECASE)
-_ABSOLUTE = re.compile(r"""https?://[^\s<>"']+""")
 _PAGE_PARAMS = frozenset({"page", "p", "pg", "pageno", "page_no", "pagenum", "offset", "start", "cursor"})
 MAX_JSON = 3
 #: Pages of a paginated JSON endpoint followed at most (page=2, 3, ... while they list new articles).
@@ -98,11 +97,6 @@ def json_keys(text: str, base: str, key_of: KeyOf) -> set[str]:
         return keys_in(_strings(json.loads(text)), base, key_of)
     except ValueError:
         return set()
-
-
-def xml_keys(text: str, base: str, key_of: KeyOf) -> set[str]:
-    """Article keys in a feed or sitemap (``<link>``, ``<loc>``, Atom ``href``)."""
-    return keys_in([*_ABSOLUTE.findall(text), *_HREF.findall(text)], base, key_of)
 
 
 def paginated(url: str) -> bool:
@@ -208,13 +202,26 @@ class CheaperPaths:
             if following and self.results["json"]["links"] > before and self.json_pages < MAX_JSON_PAGES:
                 self.json_pages += 1
                 yield from self._request(following, "json")
-        elif source == "sitemap" and "<sitemapindex" in text[:2000]:
-            children = _ABSOLUTE.findall(text)
-            self._add(source, response.url, set(), note="sitemap index")
-            for url in [u for u in children if u.endswith((".xml", ".xml.gz"))][:MAX_SITEMAPS]:
-                yield from self._request(url, "sitemap")
-        else:
-            self._add(source, response.url, xml_keys(text, response.url, self.key_of))
+        elif source == "feed":
+            # Read as the articles spider reads feeds (raw '&' repaired, entries cut mid-download dropped).
+            try:
+                links = [e.url for e in FeedPage(response).entries() if e.url]
+                self._add(source, response.url, keys_in(links, response.url, self.key_of))
+            except NotAFeed:
+                self._add(source, response.url, set(), note="not a feed")
+        else:  # sitemap
+            try:
+                page = SitemapPage(response)
+            except NotASitemap:
+                self._add(source, response.url, set(), note="not a sitemap")
+            else:
+                urls = [e.url for e in page.entries() if e.url]
+                if page.is_index:
+                    self._add(source, response.url, set(), note="sitemap index")
+                    for url in urls[:MAX_SITEMAPS]:
+                        yield from self._request(url, "sitemap")
+                else:
+                    self._add(source, response.url, keys_in(urls, response.url, self.key_of))
         self._maybe_report()
 
     def failed(self, failure: Failure) -> None:

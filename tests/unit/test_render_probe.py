@@ -10,7 +10,7 @@ from typing import Any
 import scrapy
 from scrapy.http import HtmlResponse, TextResponse
 
-from newscrawl.render.probe import CheaperPaths, embedded_keys, html_keys, json_keys, next_page, paginated, xml_keys
+from newscrawl.render.probe import CheaperPaths, embedded_keys, html_keys, json_keys, next_page, paginated
 
 BASE = "https://news.example.kr/section/society"
 
@@ -37,10 +37,18 @@ def test_next_data_json_ld_and_json_scripts() -> None:
 def test_json_feed_and_sitemap_keys() -> None:
     assert json_keys('{"items": [{"url": "/article/7"}, {"id": 8}]}', BASE, key_of) == {"7"}
     assert json_keys("<html>", BASE, key_of) == set()
+    # feeds and sitemaps are read by the articles spider's own readers (newscrawl/pages/feeds.py)
     rss = "<rss><channel><item><link>https://news.example.kr/article/10</link></item></channel></rss>"
     atom = '<feed><entry><link href="https://news.example.kr/article/11"/></entry></feed>'
     sitemap = "<urlset><url><loc>https://news.example.kr/article/12</loc></url></urlset>"
-    assert xml_keys(rss + atom + sitemap, BASE, key_of) == {"10", "11", "12"}
+    probe, _ = _probe()
+    found: set[str] = set()
+    for source, body in (("feed", rss), ("feed", atom), ("sitemap", sitemap)):
+        request = scrapy.Request(f"https://news.example.kr/{source}{len(found)}.xml", meta={"newscrawl_probe": source})
+        probe.pending += 1
+        _answer(probe, request, body, ctype="application/xml")
+        found |= probe.results[source]["_keys"]
+    assert found == {"10", "11", "12"}
 
 
 def test_page_parameters() -> None:
@@ -76,7 +84,8 @@ def test_the_check_follows_every_source_and_names_the_cheapest_complete_one() ->
     feed, robots, api = requests
     assert all(r.dont_filter and r.meta["handle_httpstatus_all"] for r in requests)
     # the feed lists the newest 5 only
-    _answer(probe, feed, "<rss>" + "".join(f"<link>https://news.example.kr/article/{i}</link>" for i in range(1, 6)))
+    _answer(probe, feed, "<rss><channel>" + "".join(f"<item><link>https://news.example.kr/article/{i}</link></item>"
+                                                    for i in range(1, 6)) + "</channel></rss>")
     sitemaps = _answer(probe, robots, "User-agent: *\nSitemap: https://news.example.kr/sitemap.xml\n")
     assert [r.url for r in sitemaps] == ["https://news.example.kr/sitemap.xml"]
     assert _answer(probe, sitemaps[0], "missing", status=404) == []
