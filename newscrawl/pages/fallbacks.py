@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 from lxml import html as lxml_html
@@ -74,6 +75,15 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ROLE_WORD = re.compile(r"(기자|특파원|논설위원|칼럼니스트|편집위원)(\s|$|[,·])")
 _BYLINE_XPATH = ("//*[contains(@class,'byline') or contains(@class,'author') or contains(@class,'writer')"
                  " or contains(@class,'reporter')][not(ancestor::footer)][not(ancestor::aside)]")
+#: Links to a reporter's page: a path segment naming authors ('/autoren/name/max-kolter', '/author/jane-doe/').
+_AUTHOR_PAGE_XPATH = (
+    "//body//a[@href][not(ancestor::footer)][not(ancestor::aside)][not(ancestor::nav)]"
+    "[contains(translate(@href, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '/aut')"
+    " or contains(@href, '/reporter') or contains(@href, '/journalist') or contains(@href, '/redakt')]"
+)
+_AUTHOR_PAGE_SEGMENT = re.compile(
+    r"/(?:authors?|autor(?:en|es|i|e)?|auteurs?|reporters?|journalists?|journalisten|redakteur(?:e|in|innen)?)/",
+    re.IGNORECASE)
 #: Two to four capitalised words (optionally with a title like Dr.): a person, not a desk.
 _PERSON_NAME = re.compile(r"^(?:(?:Dr|Prof|Mag)\.\s+)?[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+){1,3}$")
 #: Outlet-like words (a title part ending in one is a site name).
@@ -482,7 +492,32 @@ class Fallbacks:
                 found = [n for n in split_person_names(text) if _PERSON_NAME.match(n)]
             if found:
                 return found
-        return self.profile_box_names() if self.inputs.is_korean else []
+        if self.inputs.is_korean:
+            return self.profile_box_names()
+        return self.author_page_names()
+
+    def author_page_names(self) -> list[str]:
+        """'von <a href="/autoren/name/max-kolter">Dr. Max Kolter</a>': person names linked to reporter pages.
+
+        Only the first block of such links counts (the byline; later ones are teasers of other
+        articles), and only link texts that read as a person's name.
+        """
+        names: list[str] = []
+        block = None
+        for node in self.inputs.sel.root.xpath(_AUTHOR_PAGE_XPATH):
+            if not _AUTHOR_PAGE_SEGMENT.search(urlsplit(node.get("href") or "").path + "/") or self.hidden(node.getparent()):
+                continue
+            text = normalize_space("".join(node.itertext()))
+            if not _PERSON_NAME.match(text) or self.is_site_part(text):
+                continue
+            parent = node.getparent()
+            if block is None:
+                block = parent
+            elif parent is not block:
+                break
+            if text not in names:
+                names.append(text)
+        return names
 
     def profile_box_names(self) -> list[str]:
         """A reporter box whatever its class: a short element with a name, a role word and an e-mail

@@ -249,3 +249,54 @@ def test_inputs_and_fallbacks_do_not_import_the_page() -> None:
 def test_parsing_does_not_import_pages() -> None:
     for path in (ROOT / "newscrawl" / "parsing").glob("*.py"):
         assert not {m for m in _imports(path) if m.startswith("newscrawl.pages")}, path.name
+
+
+def _author_page_names(body: str) -> list[str]:
+    html = (f'<!DOCTYPE html><html lang="de"><head><meta property="og:site_name" content="Harbour Gazette">'
+            f'</head><body>{body}</body></html>')
+    return Fallbacks(PageInputs(response(html), GENERIC)).author_page_names()
+
+
+@pytest.mark.parametrize(("byline", "names"), [
+    ('von <a href="/autoren/name/max-kolter">Dr. Max Kolter</a>', ["Dr. Max Kolter"]),
+    ('By <a href="https://www.harbour-gazette.example/author/jane-doe/">Jane Doe</a>', ["Jane Doe"]),
+    ('<a href="/authors/jane-doe">Jane Doe</a> and <a href="/authors/li-wei">Li Wei</a>', ["Jane Doe", "Li Wei"]),
+    ('Par <a href="/auteurs/marie-dupont">Marie Dupont</a>', ["Marie Dupont"]),
+    ('Di <a href="/autori/giulia-rossi">Giulia Rossi</a>', ["Giulia Rossi"]),
+    ('<span>Por <a href="/autor/ana-garcia/">Ana García</a></span>', ["Ana García"]),
+    ('<a href="/reporter/tom-baker">Tom Baker</a>', ["Tom Baker"]),
+    ('<a href="/Autoren/Max-Kolter">Max Kolter</a>', ["Max Kolter"]),
+])
+def test_person_linked_to_a_reporter_page_is_an_author(byline: str, names: list[str]) -> None:
+    body = f'<article><h1>Headline of the day</h1><p class="meta">{byline}</p><p>{PARAGRAPHS[0]}</p></article>'
+    assert _author_page_names(body) == names
+
+
+@pytest.mark.parametrize("body", [
+    # the outlet itself, a menu entry, a desk name, a link in the footer, navigation or a teaser list
+    '<article><p>von <a href="/autoren/redaktion">Harbour Gazette</a></p></article>',
+    '<nav><a href="/autoren">Autoren</a></nav><article><p>Text</p></article>',
+    '<article><p><a href="/author/newsdesk">newsdesk</a></p></article>',
+    '<footer><a href="/author/jane-doe">Jane Doe</a></footer>',
+    '<nav><a href="/author/jane-doe">Jane Doe</a></nav>',
+    '<ul><li><a href="/author/jane-doe">Jane Doe</a></li></ul>',
+    # a person's name linked anywhere else is not a byline
+    '<article><p>Interview with <a href="/topics/jane-doe">Jane Doe</a></p></article>',
+    '<article><p><a href="/automobile/jane-doe">Jane Doe</a></p></article>',
+])
+def test_no_author_from_other_links(body: str) -> None:
+    assert _author_page_names(body) == []
+
+
+def test_only_the_first_block_of_reporter_links_counts() -> None:
+    body = ('<article><p class="byline">von <a href="/autoren/max-kolter">Max Kolter</a></p>'
+            f'<p>{PARAGRAPHS[0]}</p><div class="more"><a href="/autoren/eva-roth">Eva Roth</a></div></article>')
+    assert _author_page_names(body) == ["Max Kolter"]
+
+
+def test_reporter_link_beats_the_outlet_named_as_author_in_metadata() -> None:
+    body = f'<article><h1>{HEADLINE}</h1><p>von <a href="/autoren/max-kolter">Max Kolter</a></p></article>'
+    html = page_html(body=body).replace('content="Jane Doe"', 'content="Harbour Gazette"')
+    page = Fallbacks(PageInputs(response(html), GENERIC))
+    steps = [("meta", page.meta_author_names), ("visible", page.visible_author_names)]
+    assert page.decide_authors(steps) == ("visible", [Byline(name="Max Kolter")])
