@@ -18,7 +18,12 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from newscrawl.parsing.text import title_parts
 from newscrawl.render.actions import Action, RenderMode, parse_actions, render_mode
+
+#: Learned title affixes (``Outlet.title_affixes``): at most this many, each at most this long.
+_AFFIXES_KEPT = 12
+_AFFIX_MAX = 40
 
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 _KEYS = frozenset({"name", "family", "base_url", "domains", "sections", "charset", "language", "render",
@@ -42,6 +47,16 @@ class Outlet:
     #: Page actions for rendered list / article pages; None: the family's.
     list_actions: tuple[Action, ...] | None = None
     article_actions: tuple[Action, ...] | None = None
+    #: Parts of the outlet's own home/list page ``<title>`` ("경기신문", "정치"), learned while crawling
+    #: (:meth:`with_site_title`), never read from the catalog file: title affixes the pages do not name.
+    title_affixes: tuple[str, ...] = ()
+
+    def with_site_title(self, title: str | None) -> Outlet:
+        """The outlet knowing one more of its own page titles (a home or section list page's ``<title>``)."""
+        new = [p for p in title_parts(title) if len(p) <= _AFFIX_MAX and p not in self.title_affixes]
+        if not new or len(self.title_affixes) >= _AFFIXES_KEPT:
+            return self
+        return attrs.evolve(self, title_affixes=(*self.title_affixes, *new)[:_AFFIXES_KEPT])
 
     def with_base_url(self, base_url: str) -> Outlet:
         """The same outlet served from another address (a local demo copy or a mirror)."""

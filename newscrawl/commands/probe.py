@@ -461,8 +461,11 @@ class Command(NoFilesMixin, ScrapyCommand):
             outlet = known if known.base_url == base else known.with_base_url(base)
         else:
             outlet = new_outlet(home, detection.family, opts.slug, opts.outlet_name)
-        probe.outlet = outlet
         family = get_family(outlet.family)
+        if not family.article_page(home, outlet).is_article():
+            # the home page's <title> parts are the outlet's own title affixes (never an article's headline)
+            outlet = outlet.with_site_title(home.xpath("//head/title/text()").get())
+        probe.outlet = outlet
         print(f"probe     {probe.url}")
         print(f"home      {home.url} ({home.status}, {charset_of(home)}, {len(home.body)} bytes)")
         print(f"family    {describe(detection)}")

@@ -44,11 +44,11 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modifie
 AUTHOR_META = ("article:author", "author", "dable:author", "byl", "parsely-author", "sailthru.author",
                "dc.creator", "citation_author", "og:article:author")
 #: Last " - Site" / " | Site" / "ㅣSite" part of a title.
-_TITLE_TAIL = re.compile(r"(?P<sep>\s+[|\-–—:·»/]\s+|\s*[|｜ㅣ]\s*|\s*::\s*|：)(?P<tail>[^|｜ㅣ]{1,60})$")
-_TITLE_HEAD = re.compile(r"^(?P<head>[^|｜ㅣ]{1,40}?)(?:\s+[|\-–—:»]\s+|\s*[|｜ㅣ]\s*)")
+_TITLE_TAIL = re.compile(r"(?P<sep>\s+[|\-–—―‒:·»/]\s+|\s*[|｜ㅣ]\s*|\s*::\s*|：)(?P<tail>[^|｜ㅣ]{1,60})$")
+_TITLE_HEAD = re.compile(r"^(?P<head>[^|｜ㅣ]{1,40}?)(?:\s+[|\-–—―‒:»]\s+|\s*[|｜ㅣ]\s*)")
 _BRACKETED_SITE = re.compile(r"^\s*[\[【〔]\s*(?P<site>[^\]】〕]{1,30}?)\s*[\]】〕]\s*")
 _SECTION_TAIL = re.compile(r"-[가-힣A-Za-z]{1,6}$")
-_TITLE_SEP_START = re.compile(r"^\s*(?:[|\-–—:·»ㅣ｜/：]|::)\s*")
+_TITLE_SEP_START = re.compile(r"^\s*(?:[|\-–—―‒:·»ㅣ｜/：]|::)\s*")
 #: An <h1> that is the site's logo or name, not the headline.
 _LOGO_XPATH = (
     "ancestor-or-self::*[contains(@class,'logo') or contains(@id,'logo') or contains(@id,'site-title')"
@@ -60,7 +60,7 @@ _CHROME_WORDS = ("footer", "copyright", "company")
 _HEADLINE_XPATH = ("//body//*[self::h2 or self::h3 or self::h4 or contains(@class,'title') or contains(@class,'tit')"
                    " or contains(@class,'headline') or contains(@class,'subject') or contains(@id,'title')]")
 #: Separators inside a section path affix ("정치 < 지방자치 ‹ 기사본문 - 바람일보").
-_PATH_SPLIT = re.compile(r"\s*[<>‹›»|ㅣ]\s*|\s+[-–—/]\s+|::")
+_PATH_SPLIT = re.compile(r"\s*[<>‹›»|ㅣ]\s*|\s+[-–—―‒/]\s+|::")
 #: A section path closing a title: " < 정치 < 지방자치 ‹ 기사본문" (NDSoft), " > 스포츠 > 포토", with the site after it.
 _PATH_TAIL = re.compile(r"(?:\s+[<>‹›»]\s*[^<>‹›»|ㅣ]{1,20}){1,6}(?:\s+[-|ㅣ]\s+[^<>‹›»|ㅣ]{1,30})?\s*$")
 _DIGIT = re.compile(r"\d")
@@ -267,15 +267,22 @@ class Fallbacks:
         return None
 
     def is_title_affix(self, part: str) -> bool:
-        """A title affix the page itself names: the outlet, its section, or a section path."""
+        """A title affix the page itself names (the outlet, its section, or a section path), or one the
+        outlet's own home and list page titles carry (``Outlet.title_affixes``, learned by the crawl)."""
         if self.is_site_part(part):
             return True
         key = title_key(part)
+        if key and key in self._learned_affixes:
+            return True
         sections = (self.meta_section(), self.ld_section())
         if any(key == title_key(s) for s in sections if s):
             return True
         parts = [p for p in _PATH_SPLIT.split(part) if p.strip()]
         return len(parts) >= 2 and all(len(p.strip()) <= 20 for p in parts)
+
+    @cached_property
+    def _learned_affixes(self) -> frozenset[str]:
+        return frozenset(title_key(part) for part in self.inputs.outlet.title_affixes)
 
     def decide_title(self, steps: Sequence[Step]) -> tuple[str, str] | None:
         return decide_title(steps, self.is_title_affix)

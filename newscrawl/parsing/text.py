@@ -75,7 +75,7 @@ def numeric_key(value: str | None) -> str | None:
 # --- Titles -------------------------------------------------------------------------------
 #: What separates a headline from a site or section affix in a title: " - ", " | ", " : ",
 #: " < ", " › ", "::", "ㅣ", full-width bars and colons.
-TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·»«/<>‹›]\s+|\s*[|｜ㅣ]\s*|\s*::\s*|\s*：\s*|\s+[<‹]\s*|\s*[>›]\s+")
+TITLE_SEPARATOR = re.compile(r"\s+[|\-–—―‒:·»«/<>‹›]\s+|\s*[|｜ㅣ]\s*|\s*::\s*|\s*：\s*|\s+[<‹]\s*|\s*[>›]\s+")
 _KEY_DROP = re.compile(r"[\W_]+")
 _BRACKETED_HEAD = re.compile(r"^\s*[\[【〔(]\s*(?P<head>[^\]】〕)]{1,30}?)\s*[\]】〕)]\s*(?P<rest>.+)$")
 
@@ -87,6 +87,11 @@ def title_key(text: str | None) -> str:
     curly vs straight quotes, a space before '…'): they are the same headline.
     """
     return _KEY_DROP.sub("", unicodedata.normalize("NFKC", normalize_space(text))).casefold()
+
+
+def title_parts(title: str | None) -> list[str]:
+    """The parts of a page title between its separators ('정치 - 경기신문' -> ['정치', '경기신문'])."""
+    return [part for part in (normalize_space(p) for p in TITLE_SEPARATOR.split(normalize_space(title))) if part]
 
 
 def title_affix(title: str | None, headline: str | None) -> str | None:

@@ -413,6 +413,18 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
             return request
         return self.page_request(url, "list", **kwargs)
 
+    def learn_site_title(self, response: TextResponse) -> None:
+        """The outlet's own ``<title>`` parts ('정치 - 경기신문') become title affixes of its articles.
+
+        Article ``<title>``s repeat the site name and section of the home and list pages
+        ("Headline - 정치 - 경기신문") even where no metadata names them; learned here, they are
+        stripped from every article of this crawl like og:site_name is (``Outlet.title_affixes``).
+        """
+        site = self.site.with_site_title(response.xpath("//head/title/text()").get())
+        if site is not self.site:
+            self.site = site
+            logger.debug("title affixes of %s: %s", site.slug, ", ".join(site.title_affixes))
+
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
         """The home page -> a list request per section of its menu.
 
@@ -421,6 +433,7 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
         if not isinstance(response, TextResponse):
             logger.error("home page %s is not HTML; pass -a sections=CODE,... instead", response.url)
             return
+        self.learn_site_title(response)
         found = self.section_page(response).sections()
         if not found:
             self.crawler.stats.inc_value("newscrawl/sections/none_found")
@@ -473,6 +486,8 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
             stats.inc_value("newscrawl/lists/not_html")
             logger.warning("list page %s is not HTML", response.url)
             return
+        if page == 1:
+            self.learn_site_title(response)
         listing = self.section_page(response)
         entries = listing.entries()
         if not entries:
