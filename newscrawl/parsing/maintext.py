@@ -73,6 +73,7 @@ def main_text(tree: lxml.html.HtmlElement | str | bytes, url: str | None = None,
     page = _Page(tree, title, description, article_body)
     paragraphs = [p for p in map(_line, _INVISIBLE.sub("", nfc(text)).split("\n")) if p]
     paragraphs = _drop_link_teasers(paragraphs, page)
+    paragraphs = _expand_cut_teasers(paragraphs, page)
     paragraphs = _drop_repeats(paragraphs)
     paragraphs = [p for p in paragraphs if not is_boilerplate(p)]
     paragraphs = _agree_with_article_body(paragraphs, page)
@@ -305,6 +306,44 @@ def _drop_leading_title(paragraphs: list[str], titles: set[str]) -> list[str]:
 _OUTSIDE = {"script", "style", "noscript", "template", "title", "head", "footer", "nav", "aside", "form",
             "button", "a"}
 _TEXT_NODES = ".//text()[contains(., $probe)]"
+
+
+_CUT_END = re.compile(r"(?:\.{3,}|…)\s*$")
+_ELLIPSIS = re.compile(r"\.{2,}|…")
+
+
+def _expand_cut_teasers(paragraphs: list[str], page: _Page) -> list[str]:
+    """A cut copy of the lead among the first paragraphs (a photo box's or summary's '…투기 의혹이...'):
+    the full paragraph the page shows takes its place, or it goes when the text has that paragraph already.
+
+    Only a short paragraph ending in an ellipsis counts, and only its last piece (30+ characters, the
+    cut lead) is looked for; a page that never shows the piece whole keeps the paragraph as it is.
+    """
+    out: list[str | None] = list(paragraphs)
+    for i, paragraph in enumerate(paragraphs[:3]):
+        if len(paragraph) > 400 or not _CUT_END.search(paragraph):
+            continue
+        pieces = [p.strip() for p in _ELLIPSIS.split(paragraph) if p.strip()]
+        stem = pieces[-1] if pieces else ""
+        if len(stem) < 30:
+            continue
+        if any(stem in other for j, other in enumerate(paragraphs) if j != i):
+            out[i] = None
+            continue
+        out[i] = _whole(page, stem) or paragraph
+    return [p for p in out if p]
+
+
+def _whole(page: _Page, stem: str) -> str | None:
+    """The visible text node of the page that holds ``stem`` and goes on after it (not cut itself)."""
+    for node in page.body.xpath(_TEXT_NODES, probe=stem[:20]):
+        element = node.getparent()
+        if element is None or element.tag in _OUTSIDE or any(a.tag in _OUTSIDE for a in element.iterancestors()):
+            continue
+        text = _line(nfc(str(node)))
+        if stem in text and len(text) >= len(stem) + 20 and not _CUT_END.search(text):
+            return text
+    return None
 
 
 def _lead(page: _Page, paragraphs: list[str]) -> str | None:

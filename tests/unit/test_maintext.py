@@ -173,3 +173,49 @@ def test_metadata_lines() -> None:
     assert is_metadata_line("Jane Doe contributed reporting from Lisbon.", edge=True)
     assert not is_metadata_line("By Thursday, the council had approved the plan.", edge=True)
     assert not is_metadata_line("The company contributed to the fund.", edge=True)
+
+
+# -- a cut copy of the lead (photo box, summary) among the first paragraphs ------------------------------
+KO_LEAD = ("[바닷가뉴스=홍길동 기자] 군이 북쪽 방파제 공사를 석 달 만에 다시 시작하면서 주민들의 기대가 커지고 있다. "
+           "군은 연말까지 공사를 마치겠다고 밝혔다.")
+KO_NEXT = "공사는 지난 여름 태풍으로 방파제 일부가 무너진 뒤 멈췄고 주민들은 겨울 파도를 걱정해 왔다."
+
+
+def _expand(paragraphs: list[str], body_html: str) -> list[str]:
+    from newscrawl.parsing.maintext import _expand_cut_teasers, _Page
+
+    root = lxml.html.fromstring(f"<html><body>{body_html}</body></html>")
+    return _expand_cut_teasers(paragraphs, _Page(root, None, None, None))
+
+
+@pytest.mark.parametrize("ellipsis", ["...", "…", " ...", "....."])
+@pytest.mark.parametrize("shown", [
+    f"<table><tr><td><br>{KO_LEAD}</td></tr></table>",
+    f"<div id='news'>{KO_LEAD}<p>{KO_NEXT}</p></div>",
+    f"<p>{KO_LEAD}</p>",
+])
+def test_cut_lead_is_replaced_by_the_paragraph_the_page_shows(ellipsis: str, shown: str) -> None:
+    cut = f"방파제 공사 재개..주민 기대{ellipsis} {KO_LEAD[:60]}{ellipsis}"
+    html = f"<div class='photo'><div>방파제 공사 재개..주민 기대{ellipsis}</div><div>{KO_LEAD[:60]}{ellipsis}</div></div>{shown}"
+    assert _expand([cut, KO_NEXT], html) == [KO_LEAD, KO_NEXT]
+
+
+def test_cut_lead_goes_when_the_full_paragraph_is_extracted_too() -> None:
+    cut = f"{KO_LEAD[:60]}..."
+    assert _expand([cut, KO_LEAD, KO_NEXT], f"<p>{cut}</p><p>{KO_LEAD}</p>") == [KO_LEAD, KO_NEXT]
+
+
+@pytest.mark.parametrize(("paragraphs", "html"), [
+    # the page never shows the whole lead: the cut one is all there is
+    ([f"{KO_LEAD[:60]}...", KO_NEXT], f"<p>{KO_LEAD[:60]}...</p><p>{KO_NEXT}</p>"),
+    # the whole text only inside a link (a teaser of another article) or navigation
+    ([f"{KO_LEAD[:60]}...", KO_NEXT], f"<p>{KO_LEAD[:60]}...</p><a href='/x'>{KO_LEAD}</a><nav>{KO_LEAD}</nav>"),
+    # a short ellipsis piece ("그런데...") is speech, not a cut lead
+    (["그런데 말입니다...", KO_NEXT], "<p>그런데 말입니다... 그런데 말입니다 그 뒤에 이어진 이야기는 길었다.</p>"),
+    # a long paragraph that ends in an ellipsis is prose
+    ([KO_NEXT * 9 + "...", KO_NEXT], f"<p>{KO_NEXT * 12}</p>"),
+    # only the first three paragraphs are looked at
+    ([KO_NEXT, KO_NEXT + "1", KO_NEXT + "2", f"{KO_LEAD[:60]}..."], f"<p>{KO_LEAD}</p>"),
+])
+def test_other_ellipses_are_left_alone(paragraphs: list[str], html: str) -> None:
+    assert _expand(paragraphs, html) == paragraphs
