@@ -23,9 +23,9 @@ METRICS = ("body_f1", "title", "published", "modified", "authors", "includes", "
 #: Floors checked by tests/corpus/test_scores.py (None: reported, not enforced).
 TARGETS: dict[str, dict[str, float]] = {
     "zyte": {"body_f1": 0.965},
-    "fundus": {"body_f1": 0.96, "title": 0.84, "published": 0.95, "authors": 0.90},
-    "korean": {"title": 0.95, "published": 0.95, "modified": 0.95, "authors": 0.95, "includes": 0.95,
-               "excludes": 0.95},
+    "fundus": {"body_f1": 0.96, "title": 0.84, "published": 0.97, "authors": 0.92},
+    "korean": {"title": 0.98, "published": 0.98, "modified": 0.98, "authors": 0.98, "includes": 0.98,
+               "excludes": 0.98},
 }
 #: Issue 12's targets on the development corpus, shown in the table (the floors above are what the tests hold).
 ISSUE_TARGETS = {
