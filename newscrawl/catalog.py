@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from newscrawl.parsing.text import title_parts
 from newscrawl.render.actions import Action, RenderMode, parse_actions, render_mode
 
 #: Learned title affixes (``Outlet.title_affixes``): at most this many, each at most this long.
@@ -48,12 +47,13 @@ class Outlet:
     list_actions: tuple[Action, ...] | None = None
     article_actions: tuple[Action, ...] | None = None
     #: Parts of the outlet's own home/list page ``<title>`` ("경기신문", "정치"), learned while crawling
-    #: (:meth:`with_site_title`), never read from the catalog file: title affixes the pages do not name.
+    #: (:meth:`with_title_affixes`), never read from the catalog file: title affixes the pages do not name.
     title_affixes: tuple[str, ...] = ()
 
-    def with_site_title(self, title: str | None) -> Outlet:
-        """The outlet knowing one more of its own page titles (a home or section list page's ``<title>``)."""
-        new = [p for p in title_parts(title) if len(p) <= _AFFIX_MAX and p not in self.title_affixes]
+    def with_title_affixes(self, parts: list[str]) -> Outlet:
+        """The outlet knowing the parts of one more of its own page titles (a home or section list page's
+        ``<title>`` split by :func:`newscrawl.parsing.text.title_parts`); itself when nothing is new."""
+        new = [p for p in dict.fromkeys(parts) if p and len(p) <= _AFFIX_MAX and p not in self.title_affixes]
         if not new or len(self.title_affixes) >= _AFFIXES_KEPT:
             return self
         return attrs.evolve(self, title_affixes=(*self.title_affixes, *new)[:_AFFIXES_KEPT])

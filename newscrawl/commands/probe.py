@@ -57,7 +57,7 @@ from newscrawl.fixtures import render as render_json
 from newscrawl.items import Article
 from newscrawl.output.exporters import export_dict
 from newscrawl.pages.section import SectionLink
-from newscrawl.parsing.text import normalize_space
+from newscrawl.parsing.text import normalize_space, title_parts
 from newscrawl.parsing.urls import host_of
 from newscrawl.pipelines.validate import Limits, validate_article
 from newscrawl.render.actions import RenderPlan
@@ -464,7 +464,7 @@ class Command(NoFilesMixin, ScrapyCommand):
         family = get_family(outlet.family)
         if not family.article_page(home, outlet).is_article():
             # the home page's <title> parts are the outlet's own title affixes (never an article's headline)
-            outlet = outlet.with_site_title(home.xpath("//head/title/text()").get())
+            outlet = outlet.with_title_affixes(title_parts(home.xpath("//head/title/text()").get()))
         probe.outlet = outlet
         print(f"probe     {probe.url}")
         print(f"home      {home.url} ({home.status}, {charset_of(home)}, {len(home.body)} bytes)")

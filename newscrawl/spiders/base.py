@@ -58,6 +58,7 @@ from newscrawl.families import family_of, render_plan
 from newscrawl.items import Article
 from newscrawl.output.feeds import complete_file
 from newscrawl.pages.section import ListEntry, SectionPage
+from newscrawl.parsing.text import title_parts
 from newscrawl.parsing.truncation import truncation_reason
 from newscrawl.parsing.urls import article_id
 from newscrawl.render.actions import Action, RenderPlan
@@ -420,7 +421,7 @@ class NewsSpider(IncrementalMixin, RenderingMixin, TypedArgsSpider[OutletArgs], 
         ("Headline - 정치 - 경기신문") even where no metadata names them; learned here, they are
         stripped from every article of this crawl like og:site_name is (``Outlet.title_affixes``).
         """
-        site = self.site.with_site_title(response.xpath("//head/title/text()").get())
+        site = self.site.with_title_affixes(title_parts(response.xpath("//head/title/text()").get()))
         if site is not self.site:
             self.site = site
             logger.debug("title affixes of %s: %s", site.slug, ", ".join(site.title_affixes))

@@ -48,13 +48,13 @@ def test_title_parts(title: str | None, parts: list[str]) -> None:
 
 
 def test_outlet_learns_each_part_once_bounded_and_short() -> None:
-    learned = OUTLET.with_site_title("정치 - 물결소식").with_site_title("사회 - 물결소식")
+    learned = OUTLET.with_title_affixes(title_parts("정치 - 물결소식")).with_title_affixes(title_parts("사회 - 물결소식"))
     assert learned.title_affixes == ("정치", "물결소식", "사회")
-    assert learned.with_site_title("물결소식") is learned  # nothing new: the same outlet
-    assert OUTLET.with_site_title("x" * 41).title_affixes == ()  # a sentence is not a site name
+    assert learned.with_title_affixes(title_parts("물결소식")) is learned  # nothing new: the same outlet
+    assert OUTLET.with_title_affixes(title_parts("x" * 41)).title_affixes == ()  # a sentence is not a site name
     many = OUTLET
     for i in range(30):
-        many = many.with_site_title(f"섹션{i} - 물결소식")
+        many = many.with_title_affixes(title_parts(f"섹션{i} - 물결소식"))
     assert len(many.title_affixes) == 12
 
 
@@ -63,7 +63,7 @@ def test_outlet_learns_each_part_once_bounded_and_short() -> None:
     f"{HEADLINE} ― 물결소식",
 ])
 def test_learned_affixes_are_stripped_from_the_title_tag(title: str) -> None:
-    learned = OUTLET.with_site_title("정치 - 물결소식")
+    learned = OUTLET.with_title_affixes(title_parts("정치 - 물결소식"))
     assert Fallbacks(PageInputs(page(title), learned)).title_tag() == HEADLINE
     # without the outlet's own pages nothing on the page names "물결소식": the affix stays
     assert Fallbacks(PageInputs(page(title), OUTLET)).title_tag() != HEADLINE
@@ -73,12 +73,12 @@ def test_learned_affix_decides_between_headline_and_metadata_title() -> None:
     """og:title 'Headline - 물결소식' vs a visible headline: the affix is the site's, so the headline wins."""
     head = f'<meta property="og:title" content="{HEADLINE} ― 물결소식">'
     item = article_from_response(page(f"{HEADLINE} ― 물결소식", head=head, h1=HEADLINE),
-                                 OUTLET.with_site_title("물결소식 ― 바닷가 소식"), _stats())
+                                 OUTLET.with_title_affixes(title_parts("물결소식 ― 바닷가 소식")), _stats())
     assert item is not None and item.title == HEADLINE
 
 
 def test_headline_words_are_never_affixes_when_not_at_an_edge() -> None:
-    learned = OUTLET.with_site_title("정치 - 물결소식")
+    learned = OUTLET.with_title_affixes(title_parts("정치 - 물결소식"))
     title = f"정치권 {HEADLINE} - 물결소식"
     assert Fallbacks(PageInputs(page(title), learned)).title_tag() == f"정치권 {HEADLINE}"
 
