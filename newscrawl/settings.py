@@ -37,6 +37,12 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 # --- Pipelines and feeds -----------------------------------------------------------------
+# Items of one response go through the pipelines one at a time. Scrapy's default (100) starts 101 asyncio
+# tasks per response to run them concurrently, which buys nothing here: every pipeline is synchronous, so
+# an item is done before the next starts either way (same items, same order), and the tasks cost CPU on
+# every page. The state's commit rule (newscrawl/pipelines/dedupe.py) holds for any value: a test runs
+# it with 100. Raise it only for a pipeline of your own that awaits I/O.
+CONCURRENT_ITEMS = 1
 ITEM_PIPELINES = {
     "newscrawl.pipelines.validate.ValidatePipeline": 200,
     "newscrawl.pipelines.dedupe.DedupePipeline": 300,
