@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from io import BytesIO
 from typing import Any
 
+import attrs
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exporters import CsvItemExporter
@@ -27,6 +29,7 @@ DEFAULT_LIST_SEPARATOR = " | "
 #: Fields of objects: always a JSON cell in CSV ("[]" when empty), so readers can json.loads every row.
 JSON_FIELDS = frozenset({"bylines", "images", "extractor"})
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_MISSING = object()
 
 
 def to_json_value(value: object) -> Any:
@@ -40,9 +43,42 @@ def to_json_value(value: object) -> Any:
     return value
 
 
+def _json_value(value: object) -> Any:
+    """What :func:`export_dict` did per field (ItemAdapter's recursive asdict, then :func:`to_json_value`), without
+    itemadapter's item-type probes on every leaf: exact JSON types and datetimes directly, anything
+    else (a nested item, a set, a subclass) through the general path."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is float or kind is bool:
+        return value
+    if kind is datetime:
+        return value.isoformat()  # type: ignore[attr-defined]
+    if kind is list or kind is tuple:
+        return [_json_value(v) for v in value]  # type: ignore[attr-defined]
+    if kind is dict:
+        return {k: _json_value(v) for k, v in value.items()}  # type: ignore[attr-defined]
+    # The general path, as before: ItemAdapter's recursive asdict of the value (through a one-key dict
+    # adapter, its public API), then to_json_value.
+    return to_json_value(ItemAdapter({"value": value}).asdict()["value"])
+
+
+@cache
+def _attrs_field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in attrs.fields(cls))
+
+
 def export_dict(item: object) -> dict[str, Any]:
-    """The item exactly as a JSON feed writes it."""
-    return {k: to_json_value(v) for k, v in ItemAdapter(item).asdict().items()}
+    """The item exactly as a JSON feed writes it.
+
+    Equal to ``{k: to_json_value(v) for k, v in ItemAdapter(item).asdict().items()}`` (tested on
+    many items): an attrs item's fields are read directly, in declaration order, skipping unset ones
+    as ItemAdapter does; other items go through ItemAdapter.
+    """
+    cls = type(item)
+    if attrs.has(cls):
+        missing = _MISSING
+        values = ((name, getattr(item, name, missing)) for name in _attrs_field_names(cls))
+        return {name: _json_value(value) for name, value in values if value is not missing}
+    return {k: _json_value(v) for k, v in ItemAdapter(item).items()}
 
 
 def _position(file: BytesIO) -> int:
