@@ -12,10 +12,17 @@ import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from itemadapter import ItemAdapter
-from scrapy.exporters import JsonLinesItemExporter
+from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
 
 from newscrawl.items import Article, StoredArticle, StoredReject, article_field_names
-from newscrawl.output.exporters import CsvArticleExporter, excel_safe, export_dict, to_json_value
+from newscrawl.output.exporters import (
+    CsvArticleExporter,
+    JsonArticleExporter,
+    JsonLinesArticleExporter,
+    excel_safe,
+    export_dict,
+    to_json_value,
+)
 from newscrawl.parsing.dates import KST
 
 
@@ -150,3 +157,50 @@ def test_export_dict_equals_itemadapter_asdict_on_other_items() -> None:
     for item in (sample(), partial, _Partial(), stored, dict_item, reject, Article(url="u", section=[_Inner()])):  # type: ignore[arg-type]
         assert _same(export_dict(item), _reference_export_dict(item)), item
     assert "later" not in export_dict(_Partial())
+
+
+def _feed(exporter_class: type, items: list[Any], **options: Any) -> bytes:
+    buf = io.BytesIO()
+    exporter = exporter_class(buf, **options)
+    exporter.start_exporting()
+    for item in items:
+        exporter.export_item(item)
+    exporter.finish_exporting()
+    return buf.getvalue()
+
+
+@given(st.lists(_articles(), min_size=1, max_size=5))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_json_feeds_are_byte_identical_to_scrapys(items: list[Article]) -> None:
+    """The feed exporters newscrawl installs write exactly Scrapy's bytes: UTF-8 (no \\u escapes), the
+    same key order, separators, floats, null, nested values, times through the field serializers."""
+    for options in ({"encoding": "utf-8"}, {}, {"encoding": "utf-8", "export_empty_fields": True}):
+        assert _feed(JsonLinesArticleExporter, items, **options) == _feed(JsonLinesItemExporter, items, **options)
+        assert _feed(JsonArticleExporter, items, **options) == _feed(JsonItemExporter, items, **options)
+
+
+def test_json_feeds_are_byte_identical_on_other_items_and_options() -> None:
+    items: list[Any] = [sample(), _Partial(), _Partial(nested=[_Inner(when=datetime(2024, 3, 5, tzinfo=KST))]),
+                        {"url": "http://x.kr/1", "when": datetime(2024, 3, 5, tzinfo=KST)},
+                        StoredArticle(url="http://x.kr/3", title="저장된 기사 😀", published_at=datetime(2024, 3, 5, tzinfo=UTC)),
+                        Article(url="http://x.kr/2", body="제어\x00문자\x1b와 \u2028줄", extractor={"title": "dada"})]
+    for options in ({"encoding": "utf-8"}, {"encoding": "utf-8", "indent": 2}):
+        assert _feed(JsonLinesArticleExporter, items, **options) == _feed(JsonLinesItemExporter, items, **options)
+        assert _feed(JsonArticleExporter, items, **options) == _feed(JsonItemExporter, items, **options)
+    whole = [item for item in items if not isinstance(item, _Partial)]  # Scrapy fails on an unset field here
+    for options in ({"encoding": "utf-8", "export_empty_fields": True},
+                    {"encoding": "utf-8", "fields_to_export": ["title", "url", "published_at"]},
+                    {"encoding": "utf-8", "fields_to_export": {"title": "headline", "url": "link"}}):
+        items = whole
+        assert _feed(JsonLinesArticleExporter, items, **options) == _feed(JsonLinesItemExporter, items, **options)
+        assert _feed(JsonArticleExporter, items, **options) == _feed(JsonItemExporter, items, **options)
+    line = _feed(JsonLinesArticleExporter, [sample()], encoding="utf-8").decode("utf-8")
+    assert "한빛시" in line and "\\u" not in line and line.endswith("}\n") and line.count("\n") == 1
+
+
+def test_the_project_exports_json_feeds_with_these_exporters() -> None:
+    from newscrawl.config import project_settings
+
+    exporters = project_settings().getdict("FEED_EXPORTERS")
+    assert exporters["jsonlines"] == exporters["jsonl"] == "newscrawl.output.exporters.JsonLinesArticleExporter"
+    assert exporters["json"] == "newscrawl.output.exporters.JsonArticleExporter"
