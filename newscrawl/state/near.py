@@ -65,7 +65,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from newscrawl.parsing.text import normalize_space
+from newscrawl.parsing.text import nfc, normalize_space, strip_invisible
 
 #: Jaccard estimate at or above which two texts are near-duplicates.
 DEFAULT_THRESHOLD = 0.35
@@ -104,13 +104,44 @@ def normalize(text: str | None) -> str:
     return _NON_WORD.sub("", normalize_space(text).casefold())
 
 
+#: Per code point: 1 = kept by :func:`normalize` (a word character but ``_``: ``str.isalnum``), 0 = removed,
+#: -1 = not looked up yet. Filled as code points are met (a text meets a few hundred), 1.1 MB.
+_KEEP = np.full(0x110000, -1, dtype=np.int8)
+
+
+def _word_codes(text: str | None) -> npt.NDArray[np.uint64]:
+    """``_codes(normalize(text))`` without the two regular-expression passes over the text.
+
+    ``normalize`` collapses whitespace and then removes every non-word character (whitespace
+    among them) and ``_``: what is left are exactly the characters ``str.isalnum`` accepts
+    (the ``re`` module's Unicode ``\\w`` is ``isalnum`` or ``_``), so the same code points come
+    from one lookup per character in :data:`_KEEP`. Lone surrogates (never word characters)
+    are encoded with ``surrogatepass`` only to be dropped with the rest.
+    """
+    if not text:
+        return np.empty(0, dtype=np.uint64)
+    folded = nfc(strip_invisible(text)).casefold()
+    raw = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    keep = _KEEP[raw]
+    if (keep < 0).any():
+        points = sorted(set(raw[keep < 0].tolist()))  # not np.unique: NumPy 2.4's takes seconds on 1M values
+        _KEEP[points] = [chr(point).isalnum() for point in points]
+        keep = _KEEP[raw]
+    codes: npt.NDArray[np.uint64] = raw[keep.view(np.bool_)].astype(np.uint64)
+    return codes
+
+
 def _mix(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """splitmix64 finaliser: every input bit affects every output bit."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+    """splitmix64 finaliser: every input bit affects every output bit (in place: ``h`` is overwritten).
+
+    Array arithmetic on uint64 wraps modulo 2**64 silently (only NumPy scalars warn on overflow).
+    """
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
 
 
 def _codes(norm: str) -> npt.NDArray[np.uint64]:
@@ -118,18 +149,66 @@ def _codes(norm: str) -> npt.NDArray[np.uint64]:
 
 
 def shingle_hashes(norm: str | npt.NDArray[np.uint64], k: int, seed: np.uint64 = _SEED_SKETCH) -> npt.NDArray[np.uint64]:
-    """64-bit hash of every ``k``-character shingle of ``norm`` (in order; a shorter text is one shingle)."""
+    """64-bit hash of every ``k``-character shingle of ``norm`` (in order; a shorter text is one shingle).
+
+    The hash before mixing is ``seed * P**k + sum(code[i + j] * P**(k - 1 - j))`` modulo 2**64
+    (``P`` = :data:`_POLY`), computed as ``h = h * P + code`` over the ``k`` positions.
+    """
     codes = _codes(norm) if isinstance(norm, str) else norm
     if codes.size == 0:
         return np.empty(0, dtype=np.uint64)
     k = min(k, codes.size)
     n = codes.size - k + 1
     h = np.full(n, seed, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            h *= _POLY
-            h += codes[j:j + n]
-        return _mix(h)
+    for j in range(k):
+        h *= _POLY
+        h += codes[j:j + n]
+    return _mix(h)
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _seed_term(seed: np.uint64, k: int) -> np.uint64:
+    """``seed * P**k`` modulo 2**64: the seed's part of a ``k``-shingle's hash."""
+    return np.uint64(int(seed) * pow(int(_POLY), k, 1 << 64) & _MASK64)
+
+
+_SKETCH_SEED_TERM = _seed_term(_SEED_SKETCH, SHINGLE)
+_ANCHOR_SEED_TERM = _seed_term(_SEED_ANCHOR, ANCHOR_SHINGLE)
+_ANCHOR_EXTRA = ANCHOR_SHINGLE - SHINGLE
+
+
+def _shingle_pair(codes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """``shingle_hashes(codes, SHINGLE)`` and ``shingle_hashes(codes, ANCHOR_SHINGLE, _SEED_ANCHOR)``, equal to
+    them bit for bit, with the work shared: an 8-shingle's sum is its first 5-shingle's sum times ``P**3``
+    plus its last three codes, and both are mixed in one pass."""
+    size = codes.size
+    if size < ANCHOR_SHINGLE:  # shingles as long as the whole text: the general path
+        return shingle_hashes(codes, SHINGLE), shingle_hashes(codes, ANCHOR_SHINGLE, _SEED_ANCHOR)
+    n5, n8 = size - SHINGLE + 1, size - ANCHOR_SHINGLE + 1
+    both = np.empty(n5 + n8, dtype=np.uint64)
+    h5, h8 = both[:n5], both[n5:]
+    np.multiply(codes[:n5], _POLY, out=h5)
+    for j in range(1, SHINGLE - 1):
+        h5 += codes[j:j + n5]
+        h5 *= _POLY
+    h5 += codes[SHINGLE - 1:SHINGLE - 1 + n5]  # seedless 5-shingle sums
+    np.multiply(h5[:n8], _POLY, out=h8)
+    for j in range(SHINGLE, ANCHOR_SHINGLE - 1):
+        h8 += codes[j:j + n8]
+        h8 *= _POLY
+    h8 += codes[ANCHOR_SHINGLE - 1:ANCHOR_SHINGLE - 1 + n8]  # seedless 8-shingle sums
+    h5 += _SKETCH_SEED_TERM
+    h8 += _ANCHOR_SEED_TERM
+    _mix(both)
+    return h5, h8
+
+
+_BIN_UINT = _BIN_INDEX.astype(np.uint64)
+_BIN_STARTS = _BIN_UINT << _BIN_SHIFT
+#: Packs four 2-bit codes (lowest first) into a byte: a dot product that cannot exceed 255.
+_PACK = np.array([1, 4, 16, 64], dtype=np.uint8)
 
 
 def _sketch(hashes: npt.NDArray[np.uint64]) -> bytes:
@@ -137,20 +216,19 @@ def _sketch(hashes: npt.NDArray[np.uint64]) -> bytes:
     if hashes.size == 0:
         return bytes(SKETCH_BYTES)
     u = np.sort(hashes)  # the first value of each bin is its minimum (duplicates do no harm)
-    bins = np.arange(SKETCH_BINS, dtype=np.uint64)
-    idx = np.searchsorted(u, bins << _BIN_SHIFT)
+    idx = np.searchsorted(u, _BIN_STARTS)
     present = idx < u.size
-    present[present] = (u[idx[present]] >> _BIN_SHIFT) == bins[present]
+    present[present] = (u[idx[present]] >> _BIN_SHIFT) == _BIN_UINT[present]
     # Rotation densification: an empty bin takes the next non-empty bin to its right
     # (circularly), shifted by its distance, so equal texts still agree and the
     # estimate stays unbiased for short texts.
     filled = np.flatnonzero(present)
     nxt = filled[np.searchsorted(filled, _BIN_INDEX) % filled.size]
     dist = ((nxt - _BIN_INDEX) % SKETCH_BINS).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        values = _mix(u[idx[nxt]] + dist * _ROTATE)
-    codes = (values & np.uint64(3)).astype(np.uint8).reshape(-1, 4)
-    return (codes[:, 0] | (codes[:, 1] << 2) | (codes[:, 2] << 4) | (codes[:, 3] << 6)).tobytes()
+    dist *= _ROTATE
+    dist += u[idx[nxt]]
+    codes = (_mix(dist) & np.uint64(3)).astype(np.uint8).reshape(-1, 4)
+    return (codes @ _PACK).tobytes()
 
 
 def _smallest_keys(hashes: npt.NDArray[np.uint64], n: int) -> list[int]:
@@ -168,11 +246,11 @@ def signature(text: str | None) -> bytes:
 
     Deterministic across processes and machines (no salted ``hash()``). Only the
     32-byte sketch and ``ANCHORS`` of the anchor choices are stored by
-    :class:`NearIndex`; the probes serve queries.
+    :class:`NearIndex`; the probes serve queries. Bit for bit the signature of
+    the first implementation (``tests/unit/test_near_signature.py`` keeps a copy of it).
     """
-    codes = _codes(normalize(text))
-    sketch = _sketch(shingle_hashes(codes, SHINGLE))
-    h8 = shingle_hashes(codes, ANCHOR_SHINGLE, _SEED_ANCHOR)
+    h5, h8 = _shingle_pair(_word_codes(text))
+    sketch = _sketch(h5)
     lo, hi = int(h8.size * ANCHOR_REGION[0]), max(1, int(np.ceil(h8.size * ANCHOR_REGION[1])))
     anchors = _smallest_keys(h8[lo:hi], ANCHOR_CHOICES)
     probes = _smallest_keys(h8, PROBES)

@@ -1,10 +1,11 @@
 """The state never claims what the files lack (issue 9, items 1 and 2), checked at every commit and on a full disk.
 
-* The invariant test runs a real crawl of the demo (``CONCURRENT_ITEMS`` default) with the dedupe
+* The invariant test runs a real crawl of the demo with the dedupe
   pipeline replaced by :class:`tests.e2e.durability.CheckedDedupePipeline`, which reads the JSONL,
   CSV and rejects files back from disk at every commit: every article committed must be in both
   feeds, every remembered reject in the rejects file. Not timing-dependent: it holds at every
-  commit or the test fails; the same check over the pre-issue-9 ordering finds violations.
+  commit or the test fails; the same check over the pre-issue-9 ordering finds violations. It runs with
+  ``CONCURRENT_ITEMS=100`` (Scrapy's default; newscrawl's is 1), the case with the most items in flight.
 * The disk-full test crawls into a small tmpfs (as root; otherwise, or when mounting fails, through
   an injected ENOSPC): exit 74, one ERROR naming the file and the OS error, a state that holds only
   what the files hold; after space is freed a re-run exports exactly what is missing.
@@ -51,7 +52,8 @@ def commits(log: Path) -> list[dict]:
 def test_every_commit_holds_only_what_the_files_on_disk_hold(site: str, tmp_path: Path) -> None:
     out, log = tmp_path / "out", tmp_path / "commits.jsonl"
     run = crawl(command(site, out, "-s", pipelines_with("tests.e2e.durability.CheckedDedupePipeline"),
-                        "-s", "NEWSCRAWL_STATE_COMMIT_EVERY=5"), NEWSCRAWL_TEST_COMMIT_LOG=str(log))
+                        "-s", "NEWSCRAWL_STATE_COMMIT_EVERY=5", "-s", "CONCURRENT_ITEMS=100"),
+                NEWSCRAWL_TEST_COMMIT_LOG=str(log))
     assert run.returncode == 0, run.stderr[-3000:]
     checked = commits(log)
     assert len(checked) >= 20, "too few commits to check the ordering"
