@@ -288,7 +288,7 @@ class Fallbacks:
         return decide_title(steps, self.is_title_affix)
 
     def title_tag(self) -> str | None:
-        return self.strip_site_name(self.inputs.sel.css("title::text").get())
+        return self.strip_site_name(self.inputs.title_text)
 
     # -- section -------------------------------------------------------------------------
     def meta_section(self) -> str | None:

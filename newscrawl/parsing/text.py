@@ -43,7 +43,9 @@ def normalize_space(text: str | None) -> str:
     """
     if not text:
         return ""
-    return _WS.sub(" ", nfc(strip_invisible(text))).strip()
+    # str.split() splits on exactly the characters r"\s" matches (str.isspace), so this is
+    # _WS.sub(" ", ...).strip() in one C pass, about twice as fast on a long body.
+    return " ".join(nfc(strip_invisible(text)).split())
 
 
 def normalize_body(paragraphs_or_text: str | list[str]) -> str:
