@@ -376,7 +376,8 @@ class Fallbacks:
         largest such element is taken, so two times split over ``<span>``s of one line are read together.
         """
         root = self.inputs.sel.root
-        order = {el: i for i, el in enumerate(root.iter())}
+        order: dict[Any, int] = {}  # element -> document position, built when the first dateline needs it
+        contents: dict[Any, str] = {}  # element -> its visible text: time texts of one box share ancestors
         found: list[tuple[int, LabelledDate, LabelledDate | None, str]] = []
         taken: set[Any] = set()
         for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"):
@@ -389,7 +390,9 @@ class Fallbacks:
                 continue
             best: tuple[Any, list[LabelledDate], str] | None = None
             while node is not None and isinstance(node.tag, str) and node.tag not in {"body", "html"}:
-                content = normalize_space(" ".join(node.xpath(_VISIBLE_TEXT)))
+                content = contents.get(node)
+                if content is None:
+                    content = contents[node] = normalize_space(" ".join(node.xpath(_VISIBLE_TEXT)))
                 if len(content) > _DATELINE_MAX:
                     break
                 dates, residue = dateline_dates(content)
@@ -403,6 +406,8 @@ class Fallbacks:
             taken.add(best[0])
             published, modified = assign_dates(best[1])
             if published is not None:
+                if not order:
+                    order = {el: i for i, el in enumerate(root.iter())}
                 found.append((order.get(best[0], 0), published, modified, best[2]))
         return found
 
