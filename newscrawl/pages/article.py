@@ -66,7 +66,7 @@ class ArticlePage:
 
     # -- family hooks (override in subclasses) ------------------------------------------
     def is_article(self) -> bool:
-        return bool(self.inputs.meta("og:title") or self.inputs.ld or self.sel.css("title::text").get())
+        return bool(self.inputs.meta("og:title") or self.inputs.ld or self.inputs.title_text)
 
     def declares_article(self) -> bool:
         """Whether the page's metadata says it is an article: ``og:type`` article, or a JSON-LD article
@@ -86,7 +86,7 @@ class ArticlePage:
     def canonical(self) -> str:
         if self.article_key_param and self.key() is not None:
             return canonical_url(self.response.url, keep=(self.article_key_param,), base_url=self.site.base_url)
-        link = self.sel.css('link[rel="canonical"]::attr(href)').get()
+        link = self.inputs.canonical_link
         if link:
             try:
                 return canonical_url(self.response.urljoin(link))

@@ -73,6 +73,8 @@ _DATELINE_MAX = 160
 _SIGNATURE_BOX_MAX = 80
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ROLE_WORD = re.compile(r"(기자|특파원|논설위원|칼럼니스트|편집위원)(\s|$|[,·])")
+_HEADLINE_BLOCK_LEAVES = (".//*[self::li or self::span or self::em or self::strong or self::p or self::div or self::dd]"
+                          "[not(*[self::li or self::div or self::p])]")
 _BYLINE_XPATH = ("//*[contains(@class,'byline') or contains(@class,'author') or contains(@class,'writer')"
                  " or contains(@class,'reporter')][not(ancestor::footer)][not(ancestor::aside)]")
 #: Links to a reporter's page: a path segment naming authors ('/autoren/name/max-kolter', '/author/jane-doe/').
@@ -90,6 +92,18 @@ _PERSON_NAME = re.compile(r"^(?:(?:Dr|Prof|Mag)\.\s+)?[A-ZÀ-Þ][\w'’.-]+(?:\s
 _OUTLET_TAIL = re.compile(r"(뉴스|일보|신문|방송|통신|미디어|타임스|경제|닷컴|\.com|\.de|\.co\.kr|\.kr|online|news)$")
 #: Blank lines (or CRLF) separate the paragraphs of a JSON-LD articleBody.
 _LD_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\r\n")
+
+
+def _in_script_or_style(text: Any) -> bool:
+    """Whether an lxml text node lies inside a ``<script>`` or ``<style>`` (XPath's ``ancestor::script``)."""
+    node = text.getparent()  # for a tail, the element it follows: its parent is the text's parent
+    if node is not None and getattr(text, "is_tail", False):
+        node = node.getparent()
+    while node is not None:
+        if node.tag in ("script", "style"):
+            return True
+        node = node.getparent()
+    return False
 
 
 @attrs.frozen
@@ -259,7 +273,7 @@ class Fallbacks:
         for node in self.inputs.sel.root.xpath(_HEADLINE_XPATH)[:200]:
             if self.hidden(node) or node.xpath(_LOGO_XPATH):
                 continue
-            text = normalize_space(" ".join(node.xpath(_VISIBLE_TEXT)))
+            text = self.visible_text(node)
             if not 5 <= len(text) <= 300:
                 continue
             if title_key(text) in keys or any(title_affix(t, text) for t in metadata):
@@ -288,7 +302,7 @@ class Fallbacks:
         return decide_title(steps, self.is_title_affix)
 
     def title_tag(self) -> str | None:
-        return self.strip_site_name(self.inputs.sel.css("title::text").get())
+        return self.strip_site_name(self.inputs.title_text)
 
     # -- section -------------------------------------------------------------------------
     def meta_section(self) -> str | None:
@@ -341,11 +355,29 @@ class Fallbacks:
     def _hidden(self) -> dict[Any, bool]:
         return {}
 
+    def visible_text(self, element: Any) -> str:
+        """``element``'s text outside scripts and styles, normalised; memoised per element, so the
+        headline, dateline and reporter-box scans never read one element twice."""
+        known = self._visible_texts.get(element)
+        if known is None:
+            known = self._visible_texts[element] = normalize_space(" ".join(element.xpath(_VISIBLE_TEXT)))
+        return known
+
+    @cached_property
+    def _visible_texts(self) -> dict[Any, str]:
+        return {}
+
+    @cached_property
+    def body_texts(self) -> list[Any]:
+        """Every text node under ``<body>`` in document order: one walk for the visible-date and dateline scans."""
+        found: list[Any] = self.inputs.sel.root.xpath("//body//text()")
+        return found
+
     @cached_property
     def visible_dates(self) -> tuple[Dated | None, Dated | None]:
         """Labelled dates (입력/등록/수정 ...) shown in the page, outside scripts and lists of other articles."""
         published = modified = None
-        texts = [t for t in self.inputs.sel.root.xpath("//body//text()")
+        texts = [t for t in self.body_texts
                  if ((len(t) < 200 and _DIGIT.search(t)) or len(t) < 20) and not self.hidden(t.getparent())]
         blob = normalize_space(" ".join(texts))
         for found in find_dates(blob):
@@ -376,11 +408,11 @@ class Fallbacks:
         largest such element is taken, so two times split over ``<span>``s of one line are read together.
         """
         root = self.inputs.sel.root
-        order = {el: i for i, el in enumerate(root.iter())}
+        order: dict[Any, int] = {}  # element -> document position, built when the first dateline needs it
         found: list[tuple[int, LabelledDate, LabelledDate | None, str]] = []
         taken: set[Any] = set()
-        for text in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"):
-            if not _TIME_HINT.search(text):
+        for text in self.body_texts:  # the visible-date scan's walk, outside scripts and styles
+            if not _TIME_HINT.search(text) or _in_script_or_style(text):
                 continue
             node = text.getparent()
             if getattr(text, "is_tail", False) and node is not None:
@@ -389,7 +421,7 @@ class Fallbacks:
                 continue
             best: tuple[Any, list[LabelledDate], str] | None = None
             while node is not None and isinstance(node.tag, str) and node.tag not in {"body", "html"}:
-                content = normalize_space(" ".join(node.xpath(_VISIBLE_TEXT)))
+                content = self.visible_text(node)
                 if len(content) > _DATELINE_MAX:
                     break
                 dates, residue = dateline_dates(content)
@@ -403,6 +435,8 @@ class Fallbacks:
             taken.add(best[0])
             published, modified = assign_dates(best[1])
             if published is not None:
+                if not order:
+                    order = {el: i for i, el in enumerate(root.iter())}
                 found.append((order.get(best[0], 0), published, modified, best[2]))
         return found
 
@@ -537,7 +571,7 @@ class Fallbacks:
             for box in (node, node.getparent()):
                 if box is None or not isinstance(box.tag, str) or box.tag in {"body", "html"}:
                     break
-                text = normalize_space(" ".join(box.xpath(_VISIBLE_TEXT)))
+                text = self.visible_text(box)
                 if len(text) > _SIGNATURE_BOX_MAX:
                     break
                 found = find_signature(text)
@@ -559,9 +593,9 @@ class Fallbacks:
                 continue
             found: list[Byline] = []
             for container in node.xpath("ancestor::*[position() <= 3]")[::-1][-1:]:
-                for leaf in container.xpath(".//*[self::li or self::span or self::em or self::strong or self::p"
-                                            " or self::div or self::dd][not(*[self::li or self::div or self::p])]"):
-                    line = normalize_space(leaf.xpath("normalize-space(string())").get())
+                # lxml directly: the same XPaths without a parsel Selector per leaf (a long article has thousands)
+                for leaf in container.root.xpath(_HEADLINE_BLOCK_LEAVES):
+                    line = normalize_space(leaf.xpath("normalize-space(string())"))
                     if line and len(line) <= 40 and _ROLE_WORD.search(line):
                         found.extend(parse_byline(line))
             return merge_bylines(found)

@@ -46,7 +46,8 @@ class PageInputs:
             value = normalize_space(node.attrib.get("content"))
             if key and value:
                 index.setdefault(key.lower(), value)
-        for node in self.sel.xpath("//*[@itemprop='datePublished' or @itemprop='dateModified'][@datetime]"):
+        # @datetime first: the cheap test rules out nearly every element (same nodes, same order).
+        for node in self.sel.xpath("//*[@datetime][@itemprop='datePublished' or @itemprop='dateModified']"):
             index.setdefault(node.attrib["itemprop"].lower(), node.attrib["datetime"])
         return index
 
@@ -67,14 +68,29 @@ class PageInputs:
         return normalize_space(" ".join(node[0].css("::text").getall())) or None
 
     @cached_property
+    def title_text(self) -> str | None:
+        """The first text node of ``<title>`` as the page has it (None when there is none)."""
+        return self.sel.css("title::text").get()
+
+    @cached_property
+    def canonical_link(self) -> str | None:
+        """``<link rel="canonical">``'s href as written (None when there is none)."""
+        return self.sel.css('link[rel="canonical"]::attr(href)').get()
+
+    @cached_property
+    def ld_scripts(self) -> list[str]:
+        """The texts of the page's JSON-LD scripts, found once for :attr:`ld` and :attr:`ld_index`."""
+        return self.sel.xpath(_LD_SCRIPTS).getall()
+
+    @cached_property
     def ld(self) -> dict[str, Any]:
         """The page's JSON-LD article object ({} when none)."""
-        return jsonld.article_object(self.sel.xpath(_LD_SCRIPTS).getall())
+        return jsonld.article_object(self.ld_scripts)
 
     @cached_property
     def ld_index(self) -> dict[str, dict[str, Any]]:
         """Every JSON-LD object by ``@id``, so author references resolve."""
-        return jsonld.index_by_id(jsonld.objects(self.sel.xpath(_LD_SCRIPTS).getall()))
+        return jsonld.index_by_id(jsonld.objects(self.ld_scripts))
 
     @cached_property
     def ld_publisher_name(self) -> str | None:

@@ -8,6 +8,7 @@ imports in ``parsing/`` go one way (``text`` <- ``bylines`` <- ``cleaning``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from newscrawl.parsing.bylines import Byline, find_email_trailer, find_signature, parse_dateline
 from newscrawl.parsing.text import normalize_space
@@ -22,16 +23,21 @@ from newscrawl.parsing.text import normalize_space
 
 
 class Rule:
-    __slots__ = ("action", "max_len", "name", "pattern")
+    """``needs``: a cheap test every matching paragraph passes (a character the pattern requires, how
+    it must end); it only spares the regex on paragraphs that cannot match, never changes a verdict."""
 
-    def __init__(self, name: str, action: str, pattern: str, max_len: int = 300) -> None:
+    __slots__ = ("action", "max_len", "name", "needs", "pattern")
+
+    def __init__(self, name: str, action: str, pattern: str, max_len: int = 300,
+                 needs: Callable[[str], bool] | None = None) -> None:
         if action not in {"drop", "cut", "strip"}:
             raise ValueError(f"unknown rule action {action!r}")
-        self.name, self.action, self.max_len = name, action, max_len
+        self.name, self.action, self.max_len, self.needs = name, action, max_len, needs
         self.pattern = re.compile(pattern, re.IGNORECASE)
 
     def matches(self, paragraph: str) -> bool:
-        return len(paragraph) <= self.max_len and self.pattern.search(paragraph) is not None
+        return (len(paragraph) <= self.max_len and (self.needs is None or self.needs(paragraph))
+                and self.pattern.search(paragraph) is not None)
 
     def strip(self, paragraph: str) -> str:
         return normalize_space(self.pattern.sub("", paragraph))
@@ -46,11 +52,12 @@ BOILERPLATE_RULES: tuple[Rule, ...] = (
     # Copyright notice glued to the end of a paragraph ("… 기자 <저작권자 © …, 무단전재 및 재배포 금지>").
     Rule("copyright_inline", "strip",
          r"\s*[<\[(〈《]\s*(저작권자|copyright|ⓒ|©)[^>\])〉》]{0,120}(무단\s*전재|재배포|all rights reserved)[^>\])〉》]{0,80}"
-         r"[>\])〉》]\s*$", 100_000),
+         r"[>\])〉》]\s*$", 100_000, needs=lambda p: p.rstrip()[-1:] in ">])〉》"),
     # Template placeholders leaked from a CMS ("$$ARTICLEAD$$").
-    Rule("placeholder", "strip", r"\$\$[A-Z_]{2,30}\$\$", 100_000),
+    Rule("placeholder", "strip", r"\$\$[A-Z_]{2,30}\$\$", 100_000, needs=lambda p: "$$" in p),
     # Live stock tickers inserted after company names: "두산인프라코어 (8,530원 40 -0.5%)".
-    Rule("stock_ticker", "strip", r"\s*\(\d[\d,]*원\s+[▲▼+-]?[\d,.]+\s+[▲▼+-]?[\d.]+%\)", 100_000),
+    Rule("stock_ticker", "strip", r"\s*\(\d[\d,]*원\s+[▲▼+-]?[\d,.]+\s+[▲▼+-]?[\d.]+%\)", 100_000,
+         needs=lambda p: "원" in p and "%)" in p),
     # A paragraph that is only a reporter line: "박준석 기자 외 1명", "홍길동·김철수 기자".
     Rule("byline_line", "drop",
          r"^[가-힣]{2,4}(\s*[·,]\s*[가-힣]{2,4})*\s*(선임|수습|인턴|객원)?기자(\s*외\s*\d+\s*명)?$", 40),
@@ -61,7 +68,7 @@ BOILERPLATE_RULES: tuple[Rule, ...] = (
     # Cookie/consent banners that main-text extraction sometimes keeps.
     Rule("cookie_notice", "drop",
          r"(this (web)?site uses cookies|we use cookies|uses cookies and other technolog|cookie[- ]?(policy|settings)"
-         r"|쿠키를 사용|쿠키 정책)", 400),
+         r"|쿠키를 사용|쿠키 정책)", 400, needs=lambda p: "쿠키" in p or "cook" in p.lower()),
     # "For further details >", "더보기 >": a link, not text.
     Rule("more_link", "drop", r"^.{0,30}\s(>|»|›)$", 40),
     # Photo credits alone in a paragraph ("[사진=JTBC, 이매진아시아]", "/사진=연합뉴스"): not article text.
@@ -99,16 +106,64 @@ class CleanedBody:
         self.removed: list[str] = []  # rule names that fired, for stats
 
 
-def _one_pass(paras: list[str], rules: tuple[Rule, ...], out: CleanedBody) -> list[str]:
+class _Verdicts:
+    """What every rule says of one paragraph, computed once per text during one :func:`clean_paragraphs` call.
+
+    Rules, the dateline and the trailer/signature parsers are pure functions of a paragraph's text,
+    so the fixed-point loop asks them once per distinct text: a paragraph the first pass kept
+    unchanged costs the confirming pass one dict lookup instead of every rule again. The loop
+    itself (and so its output, the order of ``removed`` and of what it learns) is unchanged.
+    """
+
+    __slots__ = ("_datelines", "_others", "_rules", "_signatures", "_strips", "_trailers")
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self._strips = tuple(r for r in rules if r.action == "strip")
+        self._others = tuple(r for r in rules if r.action != "strip")
+        self._rules: dict[str, tuple[str, tuple[str, ...], Rule | None]] = {}
+        self._datelines: dict[str, tuple[list[Byline], str]] = {}
+        self._trailers: dict[str, tuple[str, str] | None] = {}
+        self._signatures: dict[str, list[Byline]] = {}
+
+    def of(self, para: str) -> tuple[str, tuple[str, ...], Rule | None]:
+        """(text after the strip rules, names of the strip rules that fired, first drop/cut rule matching)."""
+        found = self._rules.get(para)
+        if found is None:
+            text, fired = para, []
+            for stripper in self._strips:
+                if stripper.matches(text):
+                    text = stripper.strip(text)
+                    fired.append(stripper.name)
+            rule = next((r for r in self._others if r.matches(text)), None) if text else None
+            found = self._rules[para] = (text, tuple(fired), rule)
+        return found
+
+    def dateline(self, para: str) -> tuple[list[Byline], str]:
+        found = self._datelines.get(para)
+        if found is None:
+            _outlet, bylines, rest = parse_dateline(para)
+            found = self._datelines[para] = (bylines, rest)
+        return found
+
+    def trailer(self, para: str) -> tuple[str, str] | None:
+        if para not in self._trailers:
+            self._trailers[para] = find_email_trailer(para)
+        return self._trailers[para]
+
+    def signature(self, para: str) -> list[Byline]:
+        found = self._signatures.get(para)
+        if found is None:
+            found = self._signatures[para] = find_signature(para)
+        return list(found)
+
+
+def _one_pass(paras: list[str], verdicts: _Verdicts, out: CleanedBody) -> list[str]:
     kept: list[str] = []
     for para in paras:
-        for stripper in rules:
-            if stripper.action == "strip" and stripper.matches(para):
-                para = stripper.strip(para)
-                out.removed.append(stripper.name)
+        para, fired, rule = verdicts.of(para)
+        out.removed.extend(fired)
         if not para:
             continue
-        rule = next((r for r in rules if r.action != "strip" and r.matches(para)), None)
         if rule is None:
             kept.append(para)
             continue
@@ -119,7 +174,7 @@ def _one_pass(paras: list[str], rules: tuple[Rule, ...], out: CleanedBody) -> li
             # A list heading after the article ends it; one above the article is a sidebar: drop only it.
             break
     if kept:
-        _outlet, bylines, rest = parse_dateline(kept[0])
+        bylines, rest = verdicts.dateline(kept[0])
         if bylines or rest != kept[0]:
             out.dateline_bylines = out.dateline_bylines or list(bylines)
             out.removed.append("dateline")
@@ -131,13 +186,13 @@ def _one_pass(paras: list[str], rules: tuple[Rule, ...], out: CleanedBody) -> li
     # Reporter e-mail trailers close the article ("홍길동 기자 hong@x.kr").
     # Signatures close it too: a role word and names only, with or without e-mails and brackets.
     while kept:
-        trailer = find_email_trailer(kept[-1])
-        if trailer is not None and not (trailer[0] == "" and find_signature(kept[-1])):
+        trailer = verdicts.trailer(kept[-1])
+        if trailer is not None and not (trailer[0] == "" and verdicts.signature(kept[-1])):
             out.trailer = out.trailer or trailer
             out.removed.append("email_trailer")
             kept.pop()
             continue
-        signature = find_signature(kept[-1])
+        signature = verdicts.signature(kept[-1])
         if not signature:
             break
         out.signature = signature + [b for b in out.signature if b not in signature]
@@ -150,12 +205,14 @@ def clean_paragraphs(paragraphs: list[str], rules: tuple[Rule, ...] = BOILERPLAT
     """Normalise paragraphs, apply ``rules``, strip the leading dateline and trailing reporter/email line.
 
     Runs to a fixpoint (a dateline can hide behind a promo line, a promo behind a
-    dateline), so cleaning is idempotent: ``clean(clean(x)) == clean(x)``.
+    dateline), so cleaning is idempotent: ``clean(clean(x)) == clean(x)``. Each rule sees
+    each distinct paragraph text once (:class:`_Verdicts`): the confirming pass is lookups.
     """
     out = CleanedBody()
+    verdicts = _Verdicts(rules)
     paras = [p for p in (normalize_space(p) for p in paragraphs) if p]
     for _ in range(10):
-        cleaned = _one_pass(paras, rules, out)
+        cleaned = _one_pass(paras, verdicts, out)
         if cleaned == paras:
             break
         paras = cleaned

@@ -15,7 +15,6 @@ import hashlib
 import re
 import unicodedata
 
-_WS = re.compile(r"\s+")
 #: Removed from every text field. Whitespace controls (tab, CR, LF, VT, FF, U+001C-U+001F,
 #: U+0085) are not listed: they become one space like any other whitespace run.
 INVISIBLE_CHARS = (
@@ -43,7 +42,9 @@ def normalize_space(text: str | None) -> str:
     """
     if not text:
         return ""
-    return _WS.sub(" ", nfc(strip_invisible(text))).strip()
+    # str.split() splits on exactly the characters r"\s" matches (str.isspace), so this is
+    # re.sub(r"\s+", " ", ...).strip() in one C pass, about twice as fast on a long body.
+    return " ".join(nfc(strip_invisible(text)).split())
 
 
 def normalize_body(paragraphs_or_text: str | list[str]) -> str:

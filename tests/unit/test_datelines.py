@@ -120,3 +120,19 @@ def test_reporter_beside_the_dateline(dateline: str, authors: list[str]) -> None
     assert item.authors == authors
     if authors:
         assert item.extractor["authors"] == "visible:dateline"
+
+
+def test_body_text_walk_finds_what_the_script_and_style_xpath_found() -> None:
+    """datelines reads the visible-date scan's text nodes and drops those inside <script>/<style> in
+    Python: the same text nodes, in the same order, as //body//text()[not(ancestor::script) ...]."""
+    from lxml import html as lxml_html
+
+    from newscrawl.pages.fallbacks import _in_script_or_style
+
+    root = lxml_html.fromstring(
+        "<html><body>lead<div>a<script>var t = '14:02';<!-- c -->x</script>after script"
+        "<style>p{}</style>after style<p>b<!-- note -->tail of comment<b>c</b>tail of b</p></div>"
+        "<noscript><script>inner</script></noscript>end</body></html>")
+    kept = [str(t) for t in root.xpath("//body//text()") if not _in_script_or_style(t)]
+    assert kept == [str(t) for t in root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")]
+    assert "after script" in kept and "var t = '14:02';" not in kept and "p{}" not in kept

@@ -168,3 +168,19 @@ def test_reporter_line_alone_is_dropped(line: str) -> None:
 def test_reporter_line_rule_keeps_sentences_about_reporters() -> None:
     text = "이날 행사에는 지역 언론사 기자 30여 명이 참석했다."
     assert clean_paragraphs([LEAD, text]).paragraphs == [LEAD, text]
+
+
+def test_normalize_space_splits_on_exactly_the_regex_whitespace() -> None:
+    """normalize_space joins str.split(): the same characters as r"\\s+" (every code point checked)."""
+    import re
+    import sys
+
+    from newscrawl.parsing.text import INVISIBLE_CHARS
+
+    invisible = re.compile(f"[{INVISIBLE_CHARS}]")
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    spaces = re.findall(r"\s", every)
+    assert spaces == [c for c in every if c.isspace()]
+    for space in spaces:
+        if not invisible.match(space):
+            assert normalize_space(f"{space}가{space}{space}b{space}") == "가 b", hex(ord(space))
