@@ -627,6 +627,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    began = time.monotonic()
     nginx_bin = find_nginx()
     if nginx_bin is None:
         print("bench-crawl needs nginx to serve the snapshot: apt-get install nginx (as root), then run again",
@@ -704,10 +705,11 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({"snapshot": {k: v for k, v in asdict(snap).items() if k != "root"},
                                          "settings": BENCH_SETTINGS, "load_before": load_before,
                                          "load_after": load_after, "runs": [asdict(r) for r in runs]}, indent=1))
+    say(f"\nbench-crawl took {(time.monotonic() - began) / 60:.1f} min")
     if problems:
-        say(f"\n{len(problems)} problem(s): the figures above are not comparable", )
+        say(f"{len(problems)} problem(s): the figures above are not comparable")
         return 1
-    say("\nchecks: both crawlers fetched the same URLs; newscrawl exported every article of the snapshot "
+    say("checks: both crawlers fetched the same URLs; newscrawl exported every article of the snapshot "
         "(its feeds match the demo truth)")
     return 0
 
