@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_OUT ?= output/demo
 DEMO_SIZE ?= 80
 
-.PHONY: venv demo demo-reset test test-all lint clean score bench-extract bench-render fixtures
+.PHONY: venv demo demo-reset test test-all lint clean score bench-extract bench-render bench-crawl fixtures
 
 venv: $(VENV)/.installed
 
@@ -39,6 +39,11 @@ bench-extract: venv
 # nothing by v0.2.0, HEAD and HEAD with a naive handler install (11-14 minutes here; ARGS="--quick" for a smoke run).
 bench-render: venv
 	$(PY) scripts/bench_render.py $(ARGS)
+
+# Crawl throughput: newscrawl against a bare Scrapy spider on a static nginx snapshot of the demo (3,000
+# articles, 3 interleaved pairs); ARGS="--quick" for a smoke run, ARGS="--memory" for RSS growth over 100k articles.
+bench-crawl: venv
+	$(PY) scripts/bench_crawl.py $(ARGS)
 
 # Regenerate tests/pages/fixtures/*/*/expected.json and print the diff; ARGS="--check" writes nothing.
 fixtures: venv
