@@ -2,6 +2,16 @@
 """Scale of the state store: N articles into SQLite and the near-duplicate index, then lookups.
 
     python scripts/bench_state.py [--n 1000000] [--path /tmp/newscrawl-bench/state.sqlite] [--workers 2]
+    python scripts/bench_state.py --sizes 10000,100000,1000000 [--no-items]     # the cost curve
+
+``--sizes``: the cost curve on ONE growing store. At each size the store is measured (per-call
+cost of ``get()``, ``near_duplicates()``, then ``record()`` and ``put_item()`` over the next
+``--window`` new articles, committed every ``--batch`` articles as a crawl commits them, default
+50 = ``NEWSCRAWL_STATE_COMMIT_EVERY``; a commit's cost is counted in ``record()``: it writes the
+pages ``record()`` dirtied), then filled up to the next size. Bytes per article are ``state``
+(every table and index but the dataset: ids, hashes, near-duplicate index, sites, meta) and
+``items`` (the ``item`` table and its key, the dataset, issue 10) apart. Last line: the cost at
+the largest size over the cost at the smallest (issue 13: record() and near_duplicates() <= 1.5x).
 
 Article ``i`` is a pure function of ``i``: id ``benchS:i`` on one of 40 outlets, a
 canonical URL, a published time, and a short body (25-45 words drawn from the words of
@@ -119,6 +129,32 @@ def item(i: int, article_id: str, url: str, digest: str, text: str, published: i
         extractor={"title": "ndsoft", "published_at": "ndsoft", "authors": "byline", "body": "ndsoft"}))
 
 
+_TEMPLATES: list[dict[str, Any]] = []
+
+
+def quick_item(i: int, article_id: str, url: str, digest: str, text: str) -> dict[str, Any]:
+    """:func:`item` at a fraction of its cost (the curve inserts a million): one of 64 full items made once
+    per process, with this article's id, URL, hash and body in front of the template's body."""
+    if not _TEMPLATES:
+        _TEMPLATES.extend(item(j, *article(j)[:4], EPOCH + j * 60) for j in range(64))
+    out = dict(_TEMPLATES[i % 64])
+    out.update(url=url + "&mcode=m101", canonical_url=url, article_id=article_id, site=article_id.split(":")[0],
+               content_hash=digest, cluster_id=article_id, body=text + out["body"][out["body"].index("\n\n"):])
+    return out
+
+
+def make_curve_chunk(bounds: tuple[int, int], items: bool = True,
+                     packed: bool = False) -> list[tuple[str, str, str, bytes, int, Any]]:
+    """Worker: :func:`make_chunk` with :func:`quick_item` items (``packed``: as :func:`pack_item` stores them)."""
+    out: list[tuple[str, str, str, bytes, int, Any]] = []
+    for i in range(*bounds):
+        article_id, url, digest, text = article(i)
+        record = quick_item(i, article_id, url, digest, text) if items else None
+        out.append((article_id, url, digest, signature(text), EPOCH + i * 60,
+                    pack_item(record) if packed and record is not None else record))
+    return out
+
+
 def make_chunk(bounds: tuple[int, int], items: bool = True) -> list[tuple[str, str, str, bytes, int, dict | None]]:
     """Worker: the articles of ``range(*bounds)`` with their signatures (and their items)."""
     out = []
@@ -149,14 +185,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="articles to insert")
     parser.add_argument("--path", type=Path, default=Path("/tmp/newscrawl-bench/state.sqlite"))
-    parser.add_argument("--batch", type=int, default=1000, help="articles per transaction")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="articles per transaction (default 1000; --sizes: 50, a crawl's NEWSCRAWL_STATE_COMMIT_EVERY)")
     parser.add_argument("--workers", type=int, default=2, help="processes making bodies and signatures")
     parser.add_argument("--lookups", type=int, default=100_000, help="random lookups per kind")
     parser.add_argument("--near-queries", type=int, default=5_000)
     parser.add_argument("--keep", action="store_true", help="keep the database file")
     parser.add_argument("--no-items", dest="items", action="store_false",
                         help="do not keep the exported items (the state as before the store held the dataset)")
+    parser.add_argument("--sizes", help="comma-separated store sizes: print the cost curve on one growing store")
+    parser.add_argument("--window", type=int, default=5_000,
+                        help="--sizes: new articles whose record()/put_item() cost is measured at each size")
+    parser.add_argument("--cache-mb", type=int, default=None, help="the store's page cache (default: the store's)")
     args = parser.parse_args()
+    if args.sizes:
+        args.batch = args.batch or 50
+        curve(args)
+        return
+    args.batch = args.batch or 1000
 
     if args.path.parent.exists():
         for old in args.path.parent.glob(args.path.name + "*"):
@@ -224,6 +270,131 @@ def main() -> None:
     rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: {rss_self:.0f} MB (this process), {rss_children:.0f} MB (largest worker)")
+    store.close()
+    if not args.keep:
+        shutil.rmtree(args.path.parent) if args.path.parent.name == "newscrawl-bench" else os.remove(args.path)
+
+
+class Timer:
+    """Seconds spent in record(), put_item() and the commits, and the articles written."""
+
+    def __init__(self) -> None:
+        self.record = self.put_item = self.commit = 0.0
+        self.n = 0
+        self.cpu = 0.0  # CPU seconds of this process in record() and the commits
+
+
+def write_timed(store: SQLiteSeenStore, rows: list[tuple[str, str, str, bytes, int, Any]], seen: datetime,
+                timer: Timer, batch: int) -> None:
+    """record() and put_item() of ``rows``, committed every ``batch``; an item already packed (the fill
+    between sizes) is inserted as the very row put_item() writes, without packing it in this process."""
+    clock, cpu = time.perf_counter, time.process_time
+    stored_at = int(seen.timestamp())
+    for lo in range(0, len(rows), batch):
+        with store.batch():
+            for article_id, url, digest, sig, published, record in rows[lo:lo + batch]:
+                c0, t0 = cpu(), clock()
+                stored, _ = store.record(article_id, url=url, content_hash=digest, signature=sig,
+                                         published_at=datetime.fromtimestamp(published, UTC), seen_at=seen)
+                timer.cpu += cpu() - c0
+                t1 = clock()
+                if isinstance(record, bytes):
+                    store.conn.execute("INSERT INTO item (key, revision, stored_at, payload) VALUES (?, 1, ?, ?)",
+                                       (stored.key, stored_at, record))
+                elif record is not None:
+                    store.put_item(article_id, record, revision=1, stored_at=seen)
+                timer.record += t1 - t0
+                timer.put_item += clock() - t1
+                timer.n += 1
+            c2, t2 = cpu(), clock()
+        timer.commit += clock() - t2
+        timer.cpu += cpu() - c2
+
+
+def grow(store: SQLiteSeenStore, pool: Any, lo: int, hi: int, args: argparse.Namespace, seen: datetime,
+         timer: Timer, packed: bool = False) -> None:
+    """Insert articles ``range(lo, hi)`` (made by the workers, a bounded window in flight)."""
+    chunk = max(args.batch, 1000)
+    pending: deque = deque()
+    for start in range(lo, hi, chunk):
+        pending.append(pool.apply_async(make_curve_chunk, ((start, min(start + chunk, hi)), args.items, packed)))
+        if len(pending) >= 4 * args.workers:
+            write_timed(store, pending.popleft().get(), seen, timer, args.batch)
+    while pending:
+        write_timed(store, pending.popleft().get(), seen, timer, args.batch)
+
+
+def table_bytes(store: SQLiteSeenStore) -> tuple[int, int]:
+    """(bytes of the state, bytes of the dataset: the ``item`` table and its key) from ``dbstat``."""
+    state = items = 0
+    for name, total in store.conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+        if name in ("item", "sqlite_autoindex_item_1"):
+            items += total
+        else:
+            state += total
+    return state, items
+
+
+def curve(args: argparse.Namespace) -> None:
+    sizes = sorted(int(x.replace("_", "")) for x in args.sizes.split(","))
+    if args.path.parent.exists():
+        for old in args.path.parent.glob(args.path.name + "*"):
+            old.unlink()
+    options = {} if args.cache_mb is None else {"cache_mb": args.cache_mb}
+    store = SQLiteSeenStore(args.path, **options)
+    seen = datetime.now(UTC)
+    rng = Random(1)
+    lookups, queries = min(args.lookups, 20_000), min(args.near_queries, 2_000)
+    print(f"cost curve on one growing store {args.path}: sizes {', '.join(f'{n:,}' for n in sizes)}; "
+          f"items {'on' if args.items else 'off'}; commit every {args.batch}; record()/put_item() over "
+          f"{args.window:,} new articles, get() {lookups:,} x 3 kinds, near_duplicates() {queries:,} at each size")
+    print("per call, microseconds: wall clock (CPU time of this process); record() includes its share of the commits")
+    print(f"{'articles':>10} {'get()':>13} {'record()':>13} {'commit':>7} {'put_item()':>11} "
+          f"{'near_duplicates()':>18} {'found':>6} {'state B/art':>12} {'items B/art':>12} {'files MB':>9}  fill s")
+    rows: list[tuple[int, float, float, float, float]] = []
+    done = 0
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+        for size in sizes:
+            t_fill = time.perf_counter()
+            grow(store, pool, done, size, args, seen, Timer(), packed=True)
+            fill = time.perf_counter() - t_fill
+            done = size
+            sample = [article(rng.randrange(done))[:3] for _ in range(lookups)]
+            t0, c0 = time.perf_counter(), time.process_time()
+            found = 0
+            for article_id, url, digest in sample:
+                found += store.get(article_id=article_id) is not None
+                found += store.get(url=url) is not None
+                found += store.get(content_hash=digest) is not None
+            get_us = (time.perf_counter() - t0) / (3 * lookups) * 1e6
+            get_cpu = (time.process_time() - c0) / (3 * lookups) * 1e6
+            assert found == 3 * lookups, found
+            near = [(i, signature(edited(article(i)[3], rng))) for i in (rng.randrange(done) for _ in range(queries))]
+            t0, c0 = time.perf_counter(), time.process_time()
+            results = [store.near_duplicates(sig) for _, sig in near]
+            near_us = (time.perf_counter() - t0) / queries * 1e6
+            near_cpu = (time.process_time() - c0) / queries * 1e6
+            hits = sum(any(rec.key == i + 1 for rec, _ in res) for (i, _), res in zip(near, results, strict=True))
+            timer = Timer()
+            grow(store, pool, done, done + args.window, args, seen, timer)
+            done += args.window
+            record_us = (timer.record + timer.commit) / timer.n * 1e6
+            record_cpu = timer.cpu / timer.n * 1e6
+            commit_us = timer.commit / timer.n * 1e6
+            item_us = timer.put_item / timer.n * 1e6
+            state, items = table_bytes(store)
+            print(f"{size:>10,} {get_us:>6.0f} ({get_cpu:>4.0f}) {record_us:>6.0f} ({record_cpu:>4.0f}) {commit_us:>7.0f} "
+                  f"{item_us:>11.0f} {near_us:>11.0f} ({near_cpu:>4.0f}) {hits / queries:>6.1%} {state / done:>12.0f} "
+                  f"{items / done:>12.0f} {db_size(args.path) / 1e6:>9.0f}  {fill:.0f}", flush=True)
+            rows.append((size, get_us, record_us, near_us, item_us, get_cpu, record_cpu, near_cpu))
+    first, last = rows[0], rows[-1]
+    print(f"{last[0]:,} vs {first[0]:,} articles, wall clock (CPU): get() {last[1] / first[1]:.2f}x "
+          f"({last[5] / first[5]:.2f}x), record() {last[2] / first[2]:.2f}x ({last[6] / first[6]:.2f}x), "
+          f"near_duplicates() {last[3] / first[3]:.2f}x ({last[7] / first[7]:.2f}x), put_item() {last[4] / first[4]:.2f}x "
+          f"(issue 13 target: record() and near_duplicates() <= 1.5x); {time.perf_counter() - started:.0f}s in all")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {rss:.0f} MB (this process)")
     store.close()
     if not args.keep:
         shutil.rmtree(args.path.parent) if args.path.parent.name == "newscrawl-bench" else os.remove(args.path)

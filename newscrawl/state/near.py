@@ -315,7 +315,11 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS near_sketch (key INTEGER PRIMARY KEY, sketch BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS near_anchor (anchor INTEGER NOT NULL, key INTEGER NOT NULL,
                                         PRIMARY KEY (anchor, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS near_fresh (anchor INTEGER NOT NULL, key INTEGER NOT NULL,
+                                       PRIMARY KEY (anchor, key)) WITHOUT ROWID;
 """
+#: Anchor rows filed in ``near_fresh`` before :meth:`NearIndex.merge` moves them into ``near_anchor``.
+FRESH_ROWS = 16384 * ANCHORS
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -345,14 +349,21 @@ class NearIndex:
         for statement in SCHEMA.split(";"):  # not executescript(): that would commit the caller's transaction
             if statement.strip() and (table == "near_sketch" or "near_sketch" not in statement):
                 conn.execute(statement)
+        self.recount()
+
+    def recount(self) -> None:
+        """Count the rows of ``near_fresh`` again (after the caller rolled its transaction back)."""
+        self._fresh = int(self.conn.execute("SELECT count(*) FROM near_fresh").fetchone()[0])
 
     def _choose(self, choices: tuple[int, ...]) -> list[int]:
         """The first ``ANCHORS`` choices not already shared by ``ANCHOR_CAP`` keys."""
         if not choices:
             return []
+        marks = ",".join("?" * len(choices))
         counts = dict(self.conn.execute(
-            f"SELECT anchor, count(*) FROM near_anchor WHERE anchor IN ({','.join('?' * len(choices))}) GROUP BY anchor",
-            choices).fetchall())
+            f"SELECT anchor, count(DISTINCT key) FROM (SELECT anchor, key FROM near_fresh WHERE anchor IN ({marks}) "
+            f"UNION ALL SELECT anchor, key FROM near_anchor WHERE anchor IN ({marks})) GROUP BY anchor",
+            choices + choices).fetchall())
         rare = [a for a in choices if counts.get(a, 0) < ANCHOR_CAP]
         return (rare or sorted(choices, key=lambda a: counts.get(a, 0)))[:ANCHORS]
 
@@ -364,8 +375,24 @@ class NearIndex:
         else:
             self.conn.execute(f"UPDATE {self.table} SET sketch = ? WHERE key = ? AND sketch IS NOT ?",
                               (parsed.sketch, key, parsed.sketch))
-        self.conn.executemany("INSERT OR IGNORE INTO near_anchor (anchor, key) VALUES (?, ?)",
-                              [(a, key) for a in self._choose(parsed.anchors)])
+        anchors = self._choose(parsed.anchors)
+        self.conn.executemany("INSERT OR IGNORE INTO near_fresh (anchor, key) VALUES (?, ?)", [(a, key) for a in anchors])
+        self._fresh += len(anchors)
+        if self._fresh >= FRESH_ROWS:
+            self.merge()
+
+    def merge(self) -> None:
+        """Move the anchors filed since the last merge from ``near_fresh`` into ``near_anchor``, in order.
+
+        Why: an anchor is a random 32-bit number, so filing it straight in the big table dirties one
+        of its pages per anchor, and every commit writes those pages whole; the small table's pages
+        are few and stay cached, and one ordered merge writes each big-table page once for
+        :data:`FRESH_ROWS` anchors. Part of the caller's transaction, like :meth:`add`.
+        """
+        self.conn.execute("INSERT OR IGNORE INTO near_anchor (anchor, key) SELECT anchor, key FROM near_fresh "
+                          "ORDER BY anchor, key")
+        self.conn.execute("DELETE FROM near_fresh")
+        self._fresh = 0
 
     def add_many(self, items: Iterable[tuple[int, bytes]]) -> None:
         """:meth:`add` for many ``(key, signature)`` pairs."""
@@ -382,8 +409,10 @@ class NearIndex:
         probes = Signature.parse(sig).probes
         if not probes:
             return []
+        marks = ",".join("?" * len(probes))
         return sorted(k for (k,) in self.conn.execute(
-            f"SELECT DISTINCT key FROM near_anchor WHERE anchor IN ({','.join('?' * len(probes))})", probes))
+            f"SELECT key FROM near_fresh WHERE anchor IN ({marks}) UNION SELECT key FROM near_anchor "
+            f"WHERE anchor IN ({marks})", probes + probes))
 
     def query(self, sig: bytes, threshold: float | None = None, limit: int = 10) -> list[NearMatch]:
         """Stored keys whose estimated similarity to ``sig`` is >= ``threshold``, most similar first."""

@@ -88,9 +88,13 @@ from newscrawl.config import project_path
 from newscrawl.files import fsync_path
 from newscrawl.state.near import DEFAULT_THRESHOLD, NearIndex, Signature
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Page size of new state files (measured: scripts/bench_state.py, README).
 PAGE_SIZE = 16384
+#: New articles kept in the small ``*_fresh`` indexes before they are merged into the big ones (schema 3).
+FRESH_LIMIT = 16384
+#: Page cache (MB) while merging: the big indexes' pages a merge touches stay in memory until the commit.
+MERGE_CACHE_MB = 256
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS site (id INTEGER PRIMARY KEY, prefix TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS article (
@@ -106,11 +110,15 @@ CREATE TABLE IF NOT EXISTS article (
     published INTEGER,
     modified INTEGER,
     revision INTEGER NOT NULL,
-    sketch BLOB
+    sketch BLOB,
+    fresh INTEGER
 );
-CREATE UNIQUE INDEX IF NOT EXISTS article_id ON article (site, local);
-CREATE INDEX IF NOT EXISTS article_url_hash ON article (url_hash);
-CREATE INDEX IF NOT EXISTS article_content_hash ON article (content_hash);
+CREATE UNIQUE INDEX IF NOT EXISTS article_id_merged ON article (site, local) WHERE fresh IS NULL;
+CREATE INDEX IF NOT EXISTS article_url_merged ON article (url_hash) WHERE fresh IS NULL;
+CREATE INDEX IF NOT EXISTS article_content_merged ON article (content_hash) WHERE fresh IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS article_id_fresh ON article (site, local) WHERE fresh = 1;
+CREATE INDEX IF NOT EXISTS article_url_fresh ON article (url_hash) WHERE fresh = 1;
+CREATE INDEX IF NOT EXISTS article_content_fresh ON article (content_hash) WHERE fresh = 1;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS item (
     key INTEGER NOT NULL,
@@ -162,6 +170,18 @@ REVISIONS = ("latest", "all")
 _COLUMNS = ("key, site, local, local_text, url_hash, content_hash, cluster, first_seen, last_seen, published, modified, "
             "revision")
 _INT64 = 1 << 63
+# Schema 3: each lookup reads the small index of the fresh rows, then the big one of the merged rows
+# (a partial index is used only by a query that names its WHERE term).
+_BY_ID = (f"SELECT {_COLUMNS} FROM article WHERE site = ?1 AND local = ?2 AND fresh = 1 UNION ALL "
+          f"SELECT {_COLUMNS} FROM article WHERE site = ?1 AND local = ?2 AND fresh IS NULL LIMIT 1")
+_KEY_BY_ID = ("SELECT key, published FROM article WHERE site = ?1 AND local = ?2 AND fresh = 1 UNION ALL "
+              "SELECT key, published FROM article WHERE site = ?1 AND local = ?2 AND fresh IS NULL LIMIT 1")
+_BY_URL = (f"SELECT {_COLUMNS} FROM article WHERE url_hash = ?1 AND fresh = 1 UNION ALL "
+           f"SELECT {_COLUMNS} FROM article WHERE url_hash = ?1 AND fresh IS NULL ORDER BY last_seen DESC, key DESC LIMIT 1")
+_BY_CONTENT = (f"SELECT {_COLUMNS} FROM article WHERE content_hash = ?1 AND fresh = 1 UNION ALL "
+               f"SELECT {_COLUMNS} FROM article WHERE content_hash = ?1 AND fresh IS NULL ORDER BY key LIMIT 1")
+#: The indexes of schema 2 (over every row), replaced by the merged/fresh pairs of schema 3.
+_V2_INDEXES = ("article_id", "article_url_hash", "article_content_hash")
 
 
 def key64(text: str) -> int:
@@ -474,8 +494,13 @@ class SQLiteSeenStore:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise RuntimeError(f"{self.path}: state schema {version} is newer than this newscrawl ({SCHEMA_VERSION})")
+        self._cache_mb = int(cache_mb)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if 0 < version < 3:  # schema 1 or 2: the indexes over every row become merged/fresh pairs
+                conn.execute("ALTER TABLE article ADD COLUMN fresh INTEGER")
+                for name in _V2_INDEXES:
+                    conn.execute(f"DROP INDEX IF EXISTS {name}")
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -515,6 +540,8 @@ class SQLiteSeenStore:
     # -- transactions ---------------------------------------------------------------
 
     def _load_sites(self) -> None:
+        self._fresh = int(self.conn.execute(
+            "SELECT count(*) FROM article INDEXED BY article_id_fresh WHERE fresh = 1").fetchone()[0])
         self._site_ids: dict[str, int] = {}
         self._site_names: dict[int, str] = {}
         for site_id, prefix in self.conn.execute("SELECT id, prefix FROM site"):
@@ -542,10 +569,39 @@ class SQLiteSeenStore:
         except BaseException:
             self._depth = 0
             self.conn.execute("ROLLBACK")
-            self._load_sites()  # ids given in the rolled-back transaction are gone
+            self._load_sites()  # ids given in the rolled-back transaction are gone (and the fresh rows)
+            self.near.recount()
             raise
+        merged = self._fresh >= FRESH_LIMIT
+        try:
+            if merged:
+                self._merge()
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            self._load_sites()
+            self.near.recount()
+            raise
+        finally:
+            if merged:
+                self.conn.execute(f"PRAGMA cache_size=-{self._cache_mb * 1024}")
         self._depth = 0
         self.conn.execute("COMMIT")
+
+    def _merge(self) -> None:
+        """Move the fresh rows' entries into the big indexes (in the current transaction; see the module docstring).
+
+        One merge rewrites the big indexes' pages once for ``FRESH_LIMIT`` articles instead of a few
+        random pages of them at every commit; the page cache grows meanwhile so that no page is
+        written twice, and shrinks back after the commit.
+        """
+        conn = self.conn
+        first = conn.execute("SELECT min(key) FROM article INDEXED BY article_id_fresh WHERE fresh = 1").fetchone()[0]
+        if first is not None:
+            conn.execute(f"PRAGMA cache_size=-{max(self._cache_mb, MERGE_CACHE_MB) * 1024}")
+            conn.execute("UPDATE article SET fresh = NULL WHERE key >= ? AND fresh = 1", (first,))
+        self.near.merge()
+        self._fresh = 0
 
     # -- reading ----------------------------------------------------------------------
 
@@ -565,10 +621,12 @@ class SQLiteSeenStore:
         elif article_id is not None:
             return self._get_id(article_id)
         elif url is not None:
-            where, arg = "url_hash = ? ORDER BY last_seen DESC, key DESC LIMIT 1", key64(url)
+            row = self.conn.execute(_BY_URL, (key64(url),)).fetchone()
+            return self._record(row) if row else None
         else:
             assert content_hash is not None
-            where, arg = "content_hash = ? ORDER BY key LIMIT 1", content_key(content_hash)
+            row = self.conn.execute(_BY_CONTENT, (content_key(content_hash),)).fetchone()
+            return self._record(row) if row else None
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE {where}", (arg,)).fetchone()
         return self._record(row) if row else None
 
@@ -577,7 +635,7 @@ class SQLiteSeenStore:
         site = 0 if prefix is None else self._site_ids.get(prefix)
         if site is None:
             return None
-        row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE site = ? AND local = ?", (site, local)).fetchone()
+        row = self.conn.execute(_BY_ID, (site, local)).fetchone()
         return self._record(row) if row else None
 
     def near_duplicates(self, signature: bytes, threshold: float | None = None,
@@ -637,14 +695,16 @@ class SQLiteSeenStore:
             conn = self.conn
             prefix, local, local_text = _split_id(article_id)
             site = self._site_id(prefix)
-            row = conn.execute(f"SELECT {_COLUMNS} FROM article WHERE site = ? AND local = ?", (site, local)).fetchone()
+            row = conn.execute(_BY_ID, (site, local)).fetchone()
             if row is None:
                 key = conn.execute(
                     "INSERT INTO article (site, local, local_text, url_hash, content_hash, cluster, first_seen,"
-                    " last_seen, published, modified, revision, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                    " last_seen, published, modified, revision, sketch, fresh)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, 1)",
                     (site, local, local_text, url_hash, body_hash, cluster_id, seen, seen, published,
                      modified, sketch)).lastrowid
                 assert key is not None
+                self._fresh += 1
                 if signature is not None:
                     self.near.add(key, signature)
                 return SeenRecord(key, article_id, url_hash, body_hash, key if cluster_id is None else cluster_id,
@@ -687,8 +747,7 @@ class SQLiteSeenStore:
             raise ValueError(f"an article revision is 1 or more (got {revision})")
         prefix, local, _ = _split_id(article_id)
         site = 0 if prefix is None else self._site_ids.get(prefix)
-        row = None if site is None else self.conn.execute(
-            "SELECT key FROM article WHERE site = ? AND local = ?", (site, local)).fetchone()
+        row = None if site is None else self.conn.execute(_KEY_BY_ID, (site, local)).fetchone()
         if row is None:
             raise ValueError(f"put_item({article_id!r}): record() the article first")
         at = _seconds(stored_at, "stored_at") if stored_at is not None else int(datetime.now(UTC).timestamp())
@@ -759,22 +818,23 @@ class SQLiteSeenStore:
         site = 0 if prefix is None else self._site_ids.get(prefix)
         if site is None:
             return None
-        row = self.conn.execute(
-            "SELECT a.published, i.revision, i.stored_at, i.payload FROM article a JOIN item i ON i.key = a.key "
-            "WHERE a.site = ? AND a.local = ? AND i.revision >= ? ORDER BY i.revision DESC LIMIT 1",
-            (site, local, 0 if include_rejects else 1)).fetchone()
-        if row is None:
+        found = self.conn.execute(_KEY_BY_ID, (site, local)).fetchone()
+        row = None if found is None else self.conn.execute(
+            "SELECT revision, stored_at, payload FROM item WHERE key = ? AND revision >= ? ORDER BY revision DESC LIMIT 1",
+            (found[0], 0 if include_rejects else 1)).fetchone()
+        if found is None or row is None:
             return None
-        published, revision, stored_at, payload = row
+        published = found[1]
+        revision, stored_at, payload = row
         return StoredItem(article_id, prefix, revision, "reject" if revision == 0 else "article", _at(stored_at),
                           _dt(published), unpack_item(payload))
 
     def has_item(self, article_id: str) -> bool:
         prefix, local, _ = _split_id(article_id)
         site = 0 if prefix is None else self._site_ids.get(prefix)
-        return site is not None and self.conn.execute(
-            "SELECT 1 FROM article a JOIN item i ON i.key = a.key WHERE a.site = ? AND a.local = ? LIMIT 1",
-            (site, local)).fetchone() is not None
+        found = None if site is None else self.conn.execute(_KEY_BY_ID, (site, local)).fetchone()
+        return found is not None and self.conn.execute(
+            "SELECT 1 FROM item WHERE key = ? LIMIT 1", (found[0],)).fetchone() is not None
 
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -239,6 +239,7 @@ def test_kill_9_mid_batch_loses_only_that_batch(tmp_path: Path) -> None:
         assert store.get(article_id="kill:3199").url_hash == key64("https://k/3199")
         assert store.get(content_hash="h1000") is not None
         assert store.get(article_id="kill:4000") is None
-        assert store.near.conn.execute("SELECT count(DISTINCT key) FROM near_anchor").fetchone()[0] == 600
+        filed = "SELECT count(DISTINCT key) FROM (SELECT key FROM near_fresh UNION ALL SELECT key FROM near_anchor)"
+        assert store.near.conn.execute(filed).fetchone()[0] == 600
         store.record("kill:5", seen_at=T0)  # still writable
         assert len(store) == 601
