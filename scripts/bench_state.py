@@ -351,7 +351,7 @@ def curve(args: argparse.Namespace) -> None:
     print("per call, microseconds: wall clock (CPU time of this process); record() includes its share of the commits")
     print(f"{'articles':>10} {'get()':>13} {'record()':>13} {'commit':>7} {'put_item()':>11} "
           f"{'near_duplicates()':>18} {'found':>6} {'state B/art':>12} {'items B/art':>12} {'files MB':>9}  fill s")
-    rows: list[tuple[int, float, float, float, float]] = []
+    rows: list[tuple[float, ...]] = []
     done = 0
     started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:

@@ -48,7 +48,11 @@ query reads only the rows it needs:
   column of the caller's own table (``NearIndex(conn, table="article")``);
 * ``near_anchor(anchor INTEGER, key INTEGER, PRIMARY KEY (anchor, key)) WITHOUT ROWID``:
   32-bit anchors, about 14 bytes per row. A collision only adds a candidate that the
-  sketch then rejects.
+  sketch then rejects;
+* ``near_fresh``, same layout: where :meth:`NearIndex.add` files anchors; every
+  ``FRESH_ROWS`` rows :meth:`NearIndex.merge` moves them into ``near_anchor`` in order
+  (random anchors filed straight into the big table dirtied one of its pages each, and a
+  commit writes dirtied pages whole). Queries and the anchor cap read both.
 
 A key added again (the article changed) gets the new sketch; its old anchors stay and
 only yield candidates that are checked against the current sketch.

@@ -29,7 +29,7 @@ per article on disk in all, indexes and near-duplicate index included):
   the part before the last ``:`` as a number from the ``site`` table
   (``news21tongsin`` -> 1; 0 = no ``:``), the part after as an INTEGER when decimal
   (``278440``). A non-decimal part is stored as its 64-bit :func:`key64` in ``local``
-  and as text in ``local_text``. Unique index on ``(site, local)``;
+  and as text in ``local_text``. Unique index on ``(site, local)`` (a pair, see ``fresh``);
 * ``url_hash``, ``content_hash``: 64-bit hashes (:func:`key64`, BLAKE2b) of the
   canonical URL and of the item's ``content_hash`` string, each indexed; long text is
   never stored. Collision odds: about ``n**2 / 2**65`` for ``n`` distinct values, 3e-8
@@ -39,9 +39,23 @@ per article on disk in all, indexes and near-duplicate index included):
 * ``first_seen``, ``last_seen``, ``published``, ``modified``: Unix seconds (UTC);
 * ``revision``: 1 on first sight, +1 each time the content hash changes (the row keeps
   the latest ``content_hash``);
-* ``sketch``: the 32-byte near-duplicate sketch (:mod:`newscrawl.state.near`).
+* ``sketch``: the 32-byte near-duplicate sketch (:mod:`newscrawl.state.near`);
+* ``fresh`` (schema 3): 1 for an article recorded since the last merge, NULL (no byte) after it.
 
-``near_anchor``: 3 anchor rows per article, the rest of the near-duplicate index.
+Fresh and merged (schema 3). Each lookup index is a pair of partial indexes: ``article_id_merged``,
+``article_url_merged``, ``article_content_merged`` (``WHERE fresh IS NULL``) and their ``*_fresh``
+twins (``WHERE fresh = 1``); a lookup reads the small one, then the big one. Why: URL and content
+hashes (and anchors) are random, so each new article lands on a random page of every big index,
+and a commit writes every page it dirtied whole (16 KB) and the checkpoints fsync them: at a
+crawl's 50 articles per commit, 10,000 known articles dirtied ~70 pages per commit and one million
+~300 (measured: ``record()`` 5x slower). New rows go into the fresh indexes (a few pages, always
+cached); every :data:`FRESH_LIMIT` new articles the commit that reaches it first merges them
+(``UPDATE article SET fresh = NULL``, with the page cache raised to :data:`MERGE_CACHE_MB` so each
+big-index page is written once) and the near-duplicate index does the same with ``near_fresh``.
+The merge costs one pass over the big indexes per 16,384 articles: flat to a few million articles,
+then it grows with the indexes (a second level would be next).
+
+``near_anchor`` + ``near_fresh``: 3 anchor rows per article, the rest of the near-duplicate index.
 ``site``: the ``article_id`` prefixes. ``PRAGMA user_version`` = schema version.
 
 ``item`` (schema 2): the dataset itself. One row per exported revision of an article, and one per
@@ -54,6 +68,12 @@ Read with :meth:`SQLiteSeenStore.items` (``scrapy export``) and :meth:`SQLiteSee
 (``-O`` writes known articles from here instead of fetching them). A schema-1 file is migrated
 on open (the table is added; articles exported before hold no payload until fetched again or
 rebuilt with ``scrapy state rebuild``). Cost: ``scripts/bench_state.py`` (README).
+
+Schema 3 (newscrawl after 0.3.0): a schema-1 or -2 file is migrated on open, in one transaction:
+``fresh`` is added (``ALTER TABLE``: no row is rewritten, every old row counts as merged), the
+three indexes over every row are dropped and rebuilt as the merged/fresh pairs (seconds at one
+million articles, once). newscrawl 0.3.0 refuses a schema-3 file with one line ("has state schema 3,
+newer than this newscrawl's (2)"); a read-only open (``scrapy export``/``report``) never migrates.
 
 Integrity (:func:`check_state_file`, run by every :class:`SQLiteSeenStore` open, and by
 ``scrapy crawl`` before it takes the first request): an existing file that is empty (0 bytes),
@@ -498,7 +518,8 @@ class SQLiteSeenStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             if 0 < version < 3:  # schema 1 or 2: the indexes over every row become merged/fresh pairs
-                conn.execute("ALTER TABLE article ADD COLUMN fresh INTEGER")
+                if "fresh" not in {row[1] for row in conn.execute("PRAGMA table_info(article)")}:
+                    conn.execute("ALTER TABLE article ADD COLUMN fresh INTEGER")
                 for name in _V2_INDEXES:
                     conn.execute(f"DROP INDEX IF EXISTS {name}")
             for statement in SCHEMA.split(";"):

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.state import near, store as store_module
+from newscrawl.state import near
+from newscrawl.state import store as store_module
 from newscrawl.state.near import signature
 from newscrawl.state.store import ITEMS_SINCE, SCHEMA_VERSION, Change, SQLiteSeenStore, StateError, key64
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.state.store import SCHEMA, SQLiteSeenStore, StateError, pack_item, unpack_item
+from newscrawl.state.store import SCHEMA, SCHEMA_VERSION, SQLiteSeenStore, StateError, pack_item, unpack_item
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -119,7 +119,7 @@ def test_schema_1_file_is_migrated_on_open(tmp_path: Path) -> None:
         store.put_item("old:5", item("old:5", "다시 받은 기사"), revision=1)
     with SQLiteSeenStore(path) as store:
         assert [s.item["title"] for s in store.items()] == ["다시 받은 기사"]
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION  # 2, then 3 (issue 13)
 
 
 def test_a_read_only_store_reads_and_never_writes(tmp_path: Path) -> None:
