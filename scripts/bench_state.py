@@ -6,7 +6,8 @@
 
 ``--sizes``: the cost curve on ONE growing store. At each size the store is measured (per-call
 cost of ``get()``, ``near_duplicates()``, then ``record()`` and ``put_item()`` over the next
-``--window`` new articles, committed every ``--batch`` articles as a crawl commits them, default
+``--window`` new articles (default: one merge period of the fresh indexes, so the merge's cost is
+spread over the articles it serves, as in a crawl), committed every ``--batch`` articles as a crawl commits them, default
 50 = ``NEWSCRAWL_STATE_COMMIT_EVERY``; a commit's cost is counted in ``record()``: it writes the
 pages ``record()`` dirtied), then filled up to the next size. Bytes per article are ``state``
 (every table and index but the dataset: ids, hashes, near-duplicate index, sites, meta) and
@@ -63,7 +64,7 @@ from demo.content import fill  # noqa: E402
 from newscrawl.items import Article  # noqa: E402
 from newscrawl.output.exporters import export_dict  # noqa: E402
 from newscrawl.state.near import signature  # noqa: E402
-from newscrawl.state.store import SQLiteSeenStore, pack_item  # noqa: E402
+from newscrawl.state.store import FRESH_LIMIT, SQLiteSeenStore, pack_item  # noqa: E402
 
 SITES = 40
 COPY_EVERY = 10
@@ -194,12 +195,14 @@ def main() -> None:
     parser.add_argument("--no-items", dest="items", action="store_false",
                         help="do not keep the exported items (the state as before the store held the dataset)")
     parser.add_argument("--sizes", help="comma-separated store sizes: print the cost curve on one growing store")
-    parser.add_argument("--window", type=int, default=5_000,
-                        help="--sizes: new articles whose record()/put_item() cost is measured at each size")
+    parser.add_argument("--window", type=int, default=None,
+                        help="--sizes: new articles whose record()/put_item() cost is measured at each size (default: "
+                             "one merge period, FRESH_LIMIT rounded up to --batch, so each window holds exactly one merge)")
     parser.add_argument("--cache-mb", type=int, default=None, help="the store's page cache (default: the store's)")
     args = parser.parse_args()
     if args.sizes:
         args.batch = args.batch or 50
+        args.window = args.window or -(-FRESH_LIMIT // args.batch) * args.batch
         curve(args)
         return
     args.batch = args.batch or 1000
