@@ -23,7 +23,7 @@ METRICS = ("body_f1", "title", "published", "modified", "authors", "includes", "
 #: Floors checked by tests/corpus/test_scores.py (None: reported, not enforced).
 TARGETS: dict[str, dict[str, float]] = {
     "zyte": {"body_f1": 0.965},
-    "fundus": {"body_f1": 0.96, "title": 0.84, "published": 0.97, "authors": 0.92},
+    "fundus": {"body_f1": 0.96, "title": 0.84, "published": 0.96, "authors": 0.92},
     "korean": {"title": 0.98, "published": 0.98, "modified": 0.98, "authors": 0.98, "includes": 0.98,
                "excludes": 0.98},
 }
