@@ -22,7 +22,7 @@ def pg_server() -> Iterator[PostgresServer]:
     server = PostgresServer(bindir)
     try:
         server.start()
-    except Exception as exc:  # noqa: BLE001 - any reason the server cannot run here is a skip, with the reason
+    except Exception as exc:
         server.stop()
         pytest.skip(f"PostgreSQL could not be started here: {' '.join(str(exc).split())[:300]}")
     try:

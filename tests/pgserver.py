@@ -92,7 +92,7 @@ class PostgresServer:
                     pass
                 self._psql("SELECT 1")
                 return self
-            except Exception:  # noqa: BLE001 - refused, or "the database system is starting up"
+            except Exception:
                 time.sleep(0.1)
         raise RuntimeError("postgres did not start within 30 s")
 

@@ -119,7 +119,7 @@ _T = TypeVar("_T")
 class PostgresStateError(StateError):
     """The PostgreSQL state cannot be used (unreachable, login refused, bad URI, unknown schema): one line."""
 
-    def __init__(self, where: str, problem: str) -> None:  # noqa: D107 - StateError's message names a file
+    def __init__(self, where: str, problem: str) -> None:
         self.where = where
         self.path = Path(where)
         self.problem = problem
@@ -203,7 +203,7 @@ def ensure_schema(conn: psycopg.Connection[Any], where: str, *, migrate: bool = 
         conn.execute("CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)")
         for number, statements in enumerate(MIGRATIONS[version:], version + 1):
             for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]  # our own constant SQL
+                conn.execute(statement)
             logger.info("PostgreSQL state %s: schema %d applied", where, number)
         if version == 0:
             conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
@@ -377,7 +377,7 @@ class PostgresSeenStore:
             site = self._known_site(prefix)
             if site is None:
                 return None
-            row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE site = %s AND local = %s",  # type: ignore[arg-type]
+            row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE site = %s AND local = %s",
                                     (site, local)).fetchone()
             return self._record(row) if row else None
         elif url is not None:
@@ -385,7 +385,7 @@ class PostgresSeenStore:
         else:
             assert content_hash is not None
             where, arg = "content_hash = %s ORDER BY key LIMIT 1", content_key(content_hash)
-        row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE {where}", (arg,)).fetchone()  # type: ignore[arg-type]
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE {where}", (arg,)).fetchone()
         return self._record(row) if row else None
 
     def _candidates(self, probes: Sequence[int]) -> list[int]:
@@ -404,7 +404,7 @@ class PostgresSeenStore:
         keys = self._candidates(parsed.probes)
         if not keys:
             return []
-        rows = self.conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE key = ANY(%s) "  # type: ignore[arg-type]
+        rows = self.conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE key = ANY(%s) "
                                  "AND sketch IS NOT NULL", (keys,)).fetchall()
         if not rows:
             return []
@@ -443,7 +443,7 @@ class PostgresSeenStore:
 
     @_guarded
     def __len__(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM article").fetchone()[0])  # type: ignore[index]
+        return self._count("SELECT count(*) FROM article", ())
 
     def sites(self) -> list[str]:
         """The outlets (``article_id`` prefixes) the store has seen, sorted."""
@@ -456,6 +456,30 @@ class PostgresSeenStore:
         row = self.conn.execute("SELECT count(*) FROM article JOIN site ON site.id = article.site "
                                 "WHERE site.prefix = %s", (slug,)).fetchone()
         return int(row[0]) if row else 0
+
+    @_guarded
+    def describe(self) -> list[str]:
+        """What ``scrapy state check`` prints: schema, size, counts (the lines of the SQLite check)."""
+        conn = self.conn
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        total, revised, first, last = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE revision > 1), min(first_seen), max(last_seen) FROM article"
+        ).fetchone() or (0, 0, None, None)
+        items = conn.execute("SELECT count(*) FROM item").fetchone()
+        meta = conn.execute("SELECT count(*) FROM meta").fetchone()
+        sites = conn.execute("SELECT site.prefix, count(*) FROM article LEFT JOIN site ON site.id = article.site "
+                             "GROUP BY site.prefix ORDER BY count(*) DESC, site.prefix").fetchall()
+        locks = conn.execute("SELECT outlet, pid, host, started FROM crawl_lock ORDER BY outlet").fetchall()
+        lines = [f"schema version {version[0] if version else '?'}; database {size[0] if size else 0:,} bytes",
+                 f"{total:,} articles ({revised:,} with revisions), {items[0] if items else 0:,} stored items, "
+                 f"{meta[0] if meta else 0:,} meta entries"]
+        if first is not None:
+            lines.append(f"first seen {_at(int(first)).isoformat()}, last seen {_at(int(last or first)).isoformat()}")
+        lines += [f"  {prefix or '(no site prefix)'}: {count:,}" for prefix, count in sites]
+        lines += [f"crawl lock row: {outlet} by pid {pid} on {host} since {started}" for outlet, pid, host, started
+                  in locks]
+        return lines
 
     # -- writing ----------------------------------------------------------------------
 
@@ -493,7 +517,7 @@ class PostgresSeenStore:
             conn = self.conn
             prefix, local, local_text = _split_id(article_id)
             site = self._site_id(prefix)
-            row = conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE site = %s AND local = %s",  # type: ignore[arg-type]
+            row = conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE site = %s AND local = %s",
                                (site, local)).fetchone()
             if row is None:
                 inserted = conn.execute(
@@ -509,7 +533,7 @@ class PostgresSeenStore:
                     return SeenRecord(key, article_id, url_hash, body_hash, key if cluster_id is None else cluster_id,
                                       _at(seen), _at(seen), _dt(published), _dt(modified), 1), Change.NEW
                 # Another crawl committed it meanwhile: update it as a seen one.
-                row = conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE site = %s AND local = %s",  # type: ignore[arg-type]
+                row = conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE site = %s AND local = %s",
                                    (site, local)).fetchone()
                 assert row is not None
             old = self._record(row[:-1])
@@ -618,7 +642,11 @@ class PostgresSeenStore:
     def count_items(self, *, sites: Sequence[str] | None = None, since: datetime | None = None,
                     until: datetime | None = None, revisions: str = "latest", include_rejects: bool = False) -> int:
         sql, args = self._item_query("count(*)", sites, since, until, revisions, include_rejects)
-        return int(self.conn.execute(sql, args).fetchone()[0])  # type: ignore[call-overload, index]
+        return self._count(sql, args)
+
+    def _count(self, sql: str, args: Sequence[Any]) -> int:
+        row = self.conn.execute(sql, args).fetchone()
+        return int(row[0]) if row else 0
 
     @_guarded
     def latest_item(self, article_id: str, *, include_rejects: bool = False) -> StoredItem | None:
@@ -722,7 +750,7 @@ class PostgresCrawlLock:
             # The server's side of the socket: a vanished machine's session (and lock) ends after ~60 s.
             for name, value in (("tcp_keepalives_idle", 30), ("tcp_keepalives_interval", 10),
                                 ("tcp_keepalives_count", 3)):
-                conn.execute(f"SET {name} = {int(value)}")  # type: ignore[arg-type]
+                conn.execute(f"SET {name} = {int(value)}")
         except pg.Error as exc:
             conn.close()
             raise PostgresStateError(describe_uri(self.uri), f"cannot be used ({_one_line(exc)})") from None
