@@ -270,6 +270,8 @@ class PostgresSeenStore:
         self.readonly = readonly
         self._depth = 0
         self._near_locked = False
+        #: (article_id, key) of the last record() in this transaction: put_item of it needs no look-up.
+        self._last: tuple[str, int] | None = None
         self._side: psycopg.Connection[Any] | None = None
         self.conn = connect(uri)
         try:
@@ -319,6 +321,7 @@ class PostgresSeenStore:
         except BaseException:
             self._depth = 0
             self._near_locked = False
+            self._last = None  # its key is gone with the transaction
             try:
                 self.conn.execute("ROLLBACK")
             except self._pg.Error as exc:
@@ -388,12 +391,6 @@ class PostgresSeenStore:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM article WHERE {where}", (arg,)).fetchone()
         return self._record(row) if row else None
 
-    def _candidates(self, probes: Sequence[int]) -> list[int]:
-        if not probes:
-            return []
-        return sorted(int(k) for (k,) in self.conn.execute(
-            "SELECT DISTINCT key FROM near_anchor WHERE anchor = ANY(%s)", (list(probes),)))
-
     @_guarded
     def near_duplicates(self, signature: bytes, threshold: float | None = None,
                         limit: int = 5) -> list[tuple[SeenRecord, float]]:
@@ -401,11 +398,10 @@ class PostgresSeenStore:
         threshold = self.threshold if threshold is None else threshold
         parsed = Signature.parse(signature)
         self._lock_near()
-        keys = self._candidates(parsed.probes)
-        if not keys:
+        if not parsed.probes:
             return []
-        rows = self.conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE key = ANY(%s) "
-                                 "AND sketch IS NOT NULL", (keys,)).fetchall()
+        rows = self.conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE key IN (SELECT key FROM near_anchor "
+                                 "WHERE anchor = ANY(%s)) AND sketch IS NOT NULL", (list(parsed.probes),)).fetchall()
         if not rows:
             return []
         sims = similarities(parsed.sketch, [bytes(r[-1]) for r in rows])
@@ -517,26 +513,25 @@ class PostgresSeenStore:
             conn = self.conn
             prefix, local, local_text = _split_id(article_id)
             site = self._site_id(prefix)
+            # Insert first (one round trip for a new article, what a crawl mostly records); a known one is read.
+            inserted = conn.execute(
+                "INSERT INTO article (site, local, local_text, url_hash, content_hash, cluster, first_seen,"
+                " last_seen, published, modified, revision, sketch) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                " %s, 1, %s) ON CONFLICT (site, local) DO NOTHING RETURNING key",
+                (site, local, local_text, url_hash, body_hash, cluster_id, seen, seen, published, modified,
+                 parsed.sketch if parsed else None)).fetchone()
+            if inserted is not None:
+                key = int(inserted[0])
+                self._last = (article_id, key)
+                if parsed is not None:
+                    self._add_anchors(key, parsed.anchors)
+                return SeenRecord(key, article_id, url_hash, body_hash, key if cluster_id is None else cluster_id,
+                                  _at(seen), _at(seen), _dt(published), _dt(modified), 1), Change.NEW
             row = conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE site = %s AND local = %s",
                                (site, local)).fetchone()
-            if row is None:
-                inserted = conn.execute(
-                    "INSERT INTO article (site, local, local_text, url_hash, content_hash, cluster, first_seen,"
-                    " last_seen, published, modified, revision, sketch) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                    " %s, 1, %s) ON CONFLICT (site, local) DO NOTHING RETURNING key",
-                    (site, local, local_text, url_hash, body_hash, cluster_id, seen, seen, published, modified,
-                     parsed.sketch if parsed else None)).fetchone()
-                if inserted is not None:
-                    key = int(inserted[0])
-                    if parsed is not None:
-                        self._add_anchors(key, parsed.anchors)
-                    return SeenRecord(key, article_id, url_hash, body_hash, key if cluster_id is None else cluster_id,
-                                      _at(seen), _at(seen), _dt(published), _dt(modified), 1), Change.NEW
-                # Another crawl committed it meanwhile: update it as a seen one.
-                row = conn.execute(f"SELECT {_COLUMNS}, sketch FROM article WHERE site = %s AND local = %s",
-                                   (site, local)).fetchone()
-                assert row is not None
+            assert row is not None
             old = self._record(row[:-1])
+            self._last = (article_id, old.key)
             old_sketch = row[-1]
             changed = body_hash is not None and old.content_hash is not None and body_hash != old.content_hash
             new = old._replace(
@@ -566,13 +561,14 @@ class PostgresSeenStore:
         (the rule of :meth:`newscrawl.state.near.NearIndex.add`)."""
         if not choices:
             return
-        counts = dict(self.conn.execute("SELECT anchor, count(*) FROM near_anchor WHERE anchor = ANY(%s) "
-                                        "GROUP BY anchor", (list(choices),)).fetchall())
-        rare = [a for a in choices if counts.get(a, 0) < ANCHOR_CAP]
-        chosen = (rare or sorted(choices, key=lambda a: counts.get(a, 0)))[:ANCHORS]
-        with self.conn.cursor() as cursor:
-            cursor.executemany("INSERT INTO near_anchor (anchor, key) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                               [(a, key) for a in chosen])
+        # One round trip: the rare choices in their order, or when none is rare the least shared ones.
+        self.conn.execute(
+            "WITH c AS (SELECT a, ord, (SELECT count(*) FROM near_anchor WHERE anchor = a) AS n "
+            "FROM unnest(%(choices)s::integer[]) WITH ORDINALITY AS t(a, ord)) "
+            "INSERT INTO near_anchor (anchor, key) SELECT a, %(key)s FROM c "
+            "WHERE n < %(cap)s OR NOT EXISTS (SELECT 1 FROM c WHERE n < %(cap)s) "
+            "ORDER BY CASE WHEN n < %(cap)s THEN -1 ELSE n END, ord LIMIT %(anchors)s ON CONFLICT DO NOTHING",
+            {"choices": list(choices), "key": key, "cap": ANCHOR_CAP, "anchors": ANCHORS})
 
     # -- the dataset --------------------------------------------------------------------
 
@@ -585,10 +581,13 @@ class PostgresSeenStore:
         revision = ITEM_KINDS[kind] if kind != "article" else int(revision)
         if revision < 1 and kind == "article":
             raise ValueError(f"an article revision is 1 or more (got {revision})")
-        prefix, local, _ = _split_id(article_id)
-        site = self._known_site(prefix)
-        row = None if site is None else self.conn.execute(
-            "SELECT key FROM article WHERE site = %s AND local = %s", (site, local)).fetchone()
+        if self._last is not None and self._last[0] == article_id:  # just recorded (the pipeline's order)
+            row: Sequence[Any] | None = (self._last[1],)
+        else:
+            prefix, local, _ = _split_id(article_id)
+            site = self._known_site(prefix)
+            row = None if site is None else self.conn.execute(
+                "SELECT key FROM article WHERE site = %s AND local = %s", (site, local)).fetchone()
         if row is None:
             raise ValueError(f"put_item({article_id!r}): record() the article first")
         at = _seconds(stored_at, "stored_at") if stored_at is not None else int(datetime.now(UTC).timestamp())
