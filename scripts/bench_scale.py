@@ -7,8 +7,8 @@
 written through the real API into each (``record(...)`` with the near-duplicate signature, then
 ``put_item(...)`` of a full item, ``--batch`` articles per ``with store.batch():``, the dedupe
 pipeline's default commit size), then random lookups. Article ``i`` is a pure function of ``i``: id
-``benchP<site>:i`` on one of 40 outlets, a body of 12-24 sentences of seeded random Hangul words
-(1,500-2,500 characters, the Korean corpus' range), every 10th one an edited copy of an earlier one
+``benchp<site>:i`` on one of 40 outlets, a body of 12-24 sentences of words drawn (seeded) from 20,000
+random Hangul words (about 1,500-2,500 characters, the Korean corpus' range), every 10th one an edited copy of an earlier one
 (so the near-duplicate index has clusters); bodies and signatures are made by ``--workers``
 processes before the clock starts. Without ``--uri`` a throwaway durable server is started
 (``tests/pgserver.py``: Debian's binaries, fsync on, default ``synchronous_commit``), on this machine,
@@ -49,8 +49,16 @@ COPY_EVERY = 10
 EPOCH = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
 
 
+def _vocabulary() -> list[str]:
+    rng = Random(14)
+    return ["".join(chr(0xAC00 + rng.randrange(11172)) for _ in range(rng.randint(2, 4))) for _ in range(20_000)]
+
+
+VOCABULARY = _vocabulary()
+
+
 def _words(rng: Random, n: int) -> str:
-    return " ".join("".join(chr(0xAC00 + rng.randrange(11172)) for _ in range(rng.randint(2, 4))) for _ in range(n))
+    return " ".join(rng.choices(VOCABULARY, k=n))
 
 
 def body(i: int) -> str:
@@ -58,7 +66,7 @@ def body(i: int) -> str:
         original = body(Random(i).randrange(i - COPY_EVERY))
         return "[가온일보=이수민 기자] " + original.split(". ", 1)[-1].rsplit(". ", 1)[0] + "."
     rng = Random(i * 7919 + 1)
-    return ". ".join(_words(rng, rng.randint(8, 12)) for _ in range(rng.randint(12, 24))) + "."
+    return ". ".join(_words(rng, rng.randint(20, 28)) for _ in range(rng.randint(12, 24))) + "."
 
 
 def article(i: int) -> dict[str, Any]:

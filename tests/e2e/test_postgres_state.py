@@ -14,6 +14,10 @@ import pytest
 
 from demo.run import PROJECT_ROOT
 from tests.e2e.conftest import CrawlResult, Demo, run_crawl
+from tests.e2e.durability import Partitions, command, exactly_once_problems, pipelines_with, truth
+from tests.e2e.test_durability import SIZE, commits, crawl, site
+
+__all__ = ["site"]  # the 300-article demo server of the durability tests (a module fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -73,3 +77,22 @@ def test_a_demo_crawl_into_postgresql_then_an_incremental_run_and_export(
     report = scrapy("report", "--uri", pg_uri, "-O", str(tmp_path / "report.html"), "--runs", str(tmp_path / "none"))
     assert report.returncode == 0, report.stderr
     assert "news21tongsin" in (tmp_path / "report.html").read_text("utf-8")
+
+
+def test_every_postgresql_commit_holds_only_what_the_files_on_disk_hold(site: str, pg_uri: str,
+                                                                       tmp_path: Path) -> None:
+    """The durability invariant of test_durability.py with the state on PostgreSQL: the early commits the
+    near-duplicate lock asks for still come only after the feeds and the rejects file were fsynced."""
+    out, log = tmp_path / "out", tmp_path / "commits.jsonl"
+    run = crawl(command(site, out, "-s", pipelines_with("tests.e2e.durability.CheckedDedupePipeline"),
+                        "-s", "NEWSCRAWL_STATE_COMMIT_EVERY=5", "-s", f"NEWSCRAWL_STATE_URI={pg_uri}"),
+                NEWSCRAWL_TEST_COMMIT_LOG=str(log))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert not (out / "state.sqlite").exists()
+    checked = commits(log)
+    assert len(checked) >= 20, "too few commits to check the ordering"
+    bad = [c for c in checked if any(c["missing"].values())]
+    assert bad == [], f"{len(bad)} of {len(checked)} commits claimed lines the files lacked: {bad[:3]}"
+    parts = Partitions(out)
+    assert exactly_once_problems(parts.jsonl_ids(), truth(SIZE, site)) == []
+    assert parts.csv_ids() == parts.jsonl_ids()
