@@ -79,7 +79,7 @@ from newscrawl.pipelines.validate import reject_record, rejects_path
 from newscrawl.state.near import signature
 from newscrawl.state.postgres import PostgresError
 from newscrawl.state.shared import crawl_store
-from newscrawl.state.store import SeenRecord, SeenStore, content_prefix, state_location
+from newscrawl.state.store import SeenRecord, SeenStore, content_prefix, public_uri, state_location
 
 #: What a state write can raise: SQLite's own errors ("database or disk is full"), the OS's, and a
 #: PostgreSQL state's failed statement (newscrawl/state/postgres.py; psycopg itself is not imported here).
@@ -119,7 +119,7 @@ class DedupePipeline:
         #: rejects file), "dropped" (a re-post or a dropped near duplicate: in no file by design).
         self.pending: dict[str, str] = {}
         location = state_location(self.uri)
-        self.state_path = str(location.path) if location.path is not None else self.uri
+        self.state_path = str(location.path) if location.path is not None else public_uri(self.uri)
         # Keys of this run, so "duplicate within the run" and "known from before" are told apart.
         self.run_ids: set[str] = set()
 
@@ -134,7 +134,7 @@ class DedupePipeline:
         self.crawler.signals.connect(self.item_error, signal=signals.item_error)
         self._reconcile_feeds()
         known = len(self.store)
-        logger.info("state store %s: %d articles known from earlier runs", self.uri, known)
+        logger.info("state store %s: %d articles known from earlier runs", public_uri(self.uri), known)
         self.stats.set_value("newscrawl/state/articles_before", known)
 
     def close_spider(self) -> None:

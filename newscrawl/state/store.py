@@ -911,6 +911,19 @@ def state_location(uri: str) -> StateLocation:
                      "sqlite:////absolute/path.sqlite, postgresql://user@host:port/database or memory://")
 
 
+def public_uri(uri: str) -> str:
+    """``uri`` as logs and run reports may show it: a PostgreSQL URI's password replaced by ``***``."""
+    if not uri.startswith(("postgresql://", "postgres://")):
+        return uri
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = f"{parts.username or ''}:***@{parts.netloc.rpartition('@')[2]}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def needs_backfill(store: SeenStore, article_id: str) -> bool:
     """Whether known ``article_id`` was exported before the store kept items (no item, first seen before
     :data:`ITEMS_SINCE`): a complete ``-O`` file fetches it once more to hold it. A re-post or a dropped

@@ -47,6 +47,10 @@ def test_a_demo_crawl_into_postgresql_then_an_incremental_run_and_export(
     assert not (tmp_path / "first" / "state.sqlite").exists()  # the URI given last is the one used
     assert "state lock outlet news21tongsin on 127.0.0.1:" in first.log
     assert len(first.items) == len(full_crawl.items) > 40
+    assert "newscrawl-test" not in first.log  # the password is never logged (public_uri)
+    reports = list((tmp_path / "first").rglob("runs/**/*.json"))
+    assert reports and all("newscrawl-test" not in p.read_text("utf-8") for p in reports)
+    assert "postgresql://postgres:***@127.0.0.1:" in reports[0].read_text("utf-8")
     # The same articles, clusters and revisions as the SQLite crawl of the same demo.
     assert lines_without_crawl_time(first.out / "articles.jsonl") == \
         lines_without_crawl_time(full_crawl.out / "articles.jsonl")

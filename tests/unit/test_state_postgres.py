@@ -81,6 +81,15 @@ def test_state_uri_kinds_and_psycopg_only_when_used() -> None:
     assert out.stdout.strip() == "False", out.stderr
 
 
+def test_public_uri_hides_only_a_password() -> None:
+    from newscrawl.state.store import public_uri
+
+    assert public_uri("postgresql://crawler:s3cret@db.example:5433/news?sslmode=require") == \
+        "postgresql://crawler:***@db.example:5433/news?sslmode=require"
+    assert public_uri("postgres://crawler@db/news") == "postgres://crawler@db/news"
+    assert public_uri("sqlite:///.newscrawl/state.sqlite") == "sqlite:///.newscrawl/state.sqlite"
+
+
 def test_schema_is_versioned_and_a_newer_one_refused(pg_uri: str) -> None:
     import psycopg
 
@@ -324,3 +333,40 @@ def test_two_concurrent_writers_never_both_miss_a_near_duplicate_pair(pg_uri: st
                 else:  # the releases of round 0 are already known: every copy joins their clusters
                     first = store.get(article_id=f"orig0:{i}")
                     assert first is not None and a.cluster_id == b.cluster_id == first.cluster_id
+
+
+def test_the_dedupe_pipeline_holds_the_near_lock_to_its_commit_and_commits_early(pg_uri: str) -> None:
+    """Crawl A has an original in flight (recorded, not committed); crawl B's copy waits for A's commit
+    instead of missing it, and A commits as soon as the item is written, not after 50 items."""
+    from newscrawl.pipelines.dedupe import DedupePipeline
+    from tests.helpers import project_crawler
+    from tests.unit.test_pipelines import RELEASE, article
+
+    def pipeline() -> tuple[DedupePipeline, object]:
+        crawler = project_crawler(NEWSCRAWL_STATE_URI=pg_uri, NEWSCRAWL_STATE_COMMIT_EVERY=50)
+        pipe = DedupePipeline.from_crawler(crawler)
+        pipe.open_spider()
+        return pipe, crawler
+
+    (a, a_crawler), (b, b_crawler) = pipeline(), pipeline()
+    original = article(article_id="a:1", content_hash="1" * 64, body=RELEASE)
+    assert a.process_item(original) is original  # in flight: recorded in A's open transaction
+    copy = article(article_id="b:7", content_hash="2" * 64,
+                   body="[누리신문=한가람 기자] 한빛시가 전통시장 주차난 해소에 나선다. " + RELEASE.split(". ", 1)[1])
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (b.process_item(copy), done.set()))
+    thread.start()
+    assert not done.wait(1.0)  # B waits for the near-duplicate lock A holds
+    a.item_scraped(original)  # A's feed line written: A commits at once
+    assert a_crawler.stats.get_value("newscrawl/state/commits") == 1  # type: ignore[attr-defined]
+    assert done.wait(10.0)
+    thread.join()
+    assert (copy.cluster_id, copy.duplicate_of) == ("a:1", "a:1")
+    b.item_scraped(copy)
+    a.close_spider()
+    b.close_spider()
+    from newscrawl.state.shared import close_crawl_store
+
+    close_crawl_store(a_crawler)  # type: ignore[arg-type]
+    close_crawl_store(b_crawler)  # type: ignore[arg-type]
+    assert b_crawler.stats.get_value("newscrawl/dedupe/near_duplicate") == 1  # type: ignore[attr-defined]
