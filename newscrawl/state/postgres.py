@@ -123,7 +123,7 @@ class PostgresStateError(StateError):
         self.where = where
         self.path = Path(where)
         self.problem = problem
-        RuntimeError.__init__(self, f"PostgreSQL state {where} {problem}: not crawling")
+        RuntimeError.__init__(self, f"PostgreSQL state {where} {problem}")
 
 
 class PostgresError(RuntimeError):
