@@ -1,7 +1,9 @@
 """`scrapy crawl`, as Scrapy's, plus what cron needs: the state lock and a meaningful exit status.
 
 * Before the crawl starts, the state lock ``<state file>.lock`` is taken (:mod:`newscrawl.state.lock`;
-  settings ``NEWSCRAWL_LOCK_ENABLED``, ``NEWSCRAWL_LOCK_WAIT``); when another crawl holds it,
+  settings ``NEWSCRAWL_LOCK_ENABLED``, ``NEWSCRAWL_LOCK_WAIT``), or with a PostgreSQL state the lock of
+  the crawl's outlet in the server (:class:`newscrawl.state.postgres.PostgresCrawlLock`; a server that
+  cannot be reached is one ERROR line naming host:port and exit 65); when another crawl holds it,
   the command logs who holds it and exits with :data:`~newscrawl.state.lock.EXIT_LOCKED` (75)
   without starting. The lock is released when the crawl ends, however it ends.
 * Spider arguments are checked before anything else (:mod:`newscrawl.spiders.args`): an unknown
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
@@ -40,6 +43,13 @@ from newscrawl.state.shared import state_checked
 from newscrawl.state.store import EXIT_BAD_STATE, StateError
 
 logger = logging.getLogger(__name__)
+
+
+def outlet_slug(spidercls: type, arguments: Any, spider_name: str) -> str:
+    """What a crawl locks in a shared (PostgreSQL) state: its outlet's slug, else the spider's name."""
+    slug_of = getattr(arguments, "outlet_slug", None)
+    slug = slug_of() if callable(slug_of) else getattr(getattr(spidercls, "site", None), "slug", None)
+    return slug if isinstance(slug, str) and slug else spider_name
 
 
 class Command(ScrapyCrawlCommand):
@@ -80,15 +90,21 @@ class Command(ScrapyCrawlCommand):
                 logger.error("%s", exc)
                 self.exitcode = 1
                 return
-        lock = lock_for_settings(crawler.settings, command=f"scrapy crawl {spname}")
-        if lock is not None:
-            try:
+        try:
+            lock = lock_for_settings(crawler.settings, command=f"scrapy crawl {spname}",
+                                     outlet=outlet_slug(spidercls, arguments, spname))
+            if lock is not None:
                 lock.acquire()
-            except LockBusy as busy:
-                logger.warning("%s; not crawling %s (exit status %d: try again later, or set NEWSCRAWL_LOCK_WAIT "
-                             "to wait for it)", busy, spname, EXIT_LOCKED)
-                self.exitcode = EXIT_LOCKED
-                return
+        except StateError as exc:  # a PostgreSQL state that cannot be reached: one line, not a traceback
+            logger.error("%s", exc)
+            self.exitcode = EXIT_BAD_STATE
+            return
+        except LockBusy as busy:
+            logger.warning("%s; not crawling %s (exit status %d: try again later, or set NEWSCRAWL_LOCK_WAIT "
+                           "to wait for it)", busy, spname, EXIT_LOCKED)
+            self.exitcode = EXIT_LOCKED
+            return
+        if lock is not None:
             logger.info("state lock %s taken", lock.path)
         try:
             checked = check_crawl_state(crawler.settings, spidercls, arguments)

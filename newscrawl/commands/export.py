@@ -55,6 +55,7 @@ from newscrawl.spiders.args import parse_since, parse_until
 from newscrawl.state.store import (
     EXIT_BAD_STATE,
     REVISIONS,
+    SeenStore,
     SQLiteSeenStore,
     StateError,
     open_store,
@@ -95,9 +96,12 @@ def time_bounds(since: str | None, until: str | None) -> tuple[datetime | None, 
     return start, end
 
 
-def known_sites(store: SQLiteSeenStore) -> list[str]:
+def known_sites(store: SeenStore) -> list[str]:
     """The outlets (``article_id`` prefixes) the store has seen."""
-    return sorted(str(prefix) for (prefix,) in store.conn.execute("SELECT prefix FROM site"))
+    if isinstance(store, SQLiteSeenStore):
+        return sorted(str(prefix) for (prefix,) in store.conn.execute("SELECT prefix FROM site"))
+    sites: list[str] = store.sites()  # type: ignore[attr-defined]  # PostgresSeenStore
+    return sites
 
 
 def human_bytes(size: int) -> str:
@@ -232,18 +236,19 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         uri = opts.uri or self.settings["NEWSCRAWL_STATE_URI"]
         try:
-            state_path = state_location(uri).path
+            location = state_location(uri)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        if state_path is None:
+        state_path = location.path
+        if state_path is None and location.kind != "postgresql":
             raise UsageError(f"state URI {uri!r} keeps nothing between runs: give the state file (--uri sqlite:///...)")
-        if not state_path.exists():
+        if state_path is not None and not state_path.exists():
             print(f"export: state file {state_path} does not exist: nothing to export (a crawl creates it; "
                   "or `scrapy state rebuild --from OUTPUT_DIR`)", file=sys.stderr)
             self.exitcode = 1
             return
         out_path = None if target == "-" else Path(target)
-        if out_path is not None and out_path.resolve() in {state_path.resolve()} | {
+        if out_path is not None and state_path is not None and out_path.resolve() in {state_path.resolve()} | {
                 state_path.with_name(state_path.name + end).resolve() for end in ("-wal", "-shm", ".lock")}:
             raise UsageError(f"-O {target} is the state file itself: choose another file")
         try:
@@ -253,7 +258,6 @@ class Command(ScrapyCommand):
             self.exitcode = EXIT_BAD_STATE
             return
         try:
-            assert isinstance(store, SQLiteSeenStore)
             if sites is not None:
                 known = known_sites(store)
                 unknown = [s for s in sites if s not in known]
@@ -278,7 +282,7 @@ class Command(ScrapyCommand):
                              metadata={"newscrawl.export": filters or "everything",
                                        "newscrawl.exported_at": datetime.now().astimezone().isoformat()})
 
-    def _export(self, store: SQLiteSeenStore, query: dict[str, Any], target: Path | None, fmt: str) -> int:
+    def _export(self, store: SeenStore, query: dict[str, Any], target: Path | None, fmt: str) -> int:
         total = store.count_items(**query)
         # No bar between the rows when the rows go to the same terminal.
         progress = Progress(total, sys.stderr, tty=sys.stderr.isatty() and not (target is None and sys.stdout.isatty()))
@@ -315,7 +319,7 @@ class Command(ScrapyCommand):
         print(summary(counts, name, size, fmt), file=sys.stderr)
         return 0
 
-    def _write(self, store: SQLiteSeenStore, query: dict[str, Any], file: BinaryIO, fmt: str,
+    def _write(self, store: SeenStore, query: dict[str, Any], file: BinaryIO, fmt: str,
                options: WriterOptions, progress: Progress) -> Counts:
         from newscrawl.output.dataset import write_dataset
 

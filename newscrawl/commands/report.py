@@ -63,13 +63,19 @@ def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, s
         location = state_location(uri)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if location.path is None:
+    if location.kind == "postgresql":
+        from newscrawl.state.postgres import describe_uri
+
+        where: str = describe_uri(uri)  # never the password
+    elif location.path is None:
         return None, uri, [f"The state URI {uri!r} is in memory: no store to read."]
-    path = location.path
-    if not path.exists():
+    else:
+        where = str(location.path)
+    path = location.path  # None for a PostgreSQL state: opened read-only below, which says what is wrong
+    if path is not None and not path.exists():
         return None, str(path), [f"No state file at {path} yet (the first `scrapy crawl` creates it)."]
-    version = schema_version(path)
-    if version is not None and version < SCHEMA_VERSION:
+    version = schema_version(path) if path is not None else None
+    if path is not None and version is not None and version < SCHEMA_VERSION:
         # Opening it as a store would migrate it: a report must not change the state (nor lock out an
         # older newscrawl still crawling into it).
         return None, str(path), [f"The state file {path} has schema {version} (written by an older newscrawl): "
@@ -77,7 +83,7 @@ def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, s
     try:
         store = open_store(uri, readonly=True)
     except StateError as exc:
-        return None, str(path), [f"The state file cannot be read: {exc}"]
+        return None, where, [f"The state {'file ' if path is not None else ''}cannot be read: {exc}"]
     try:
         summary = summarise_store(store, since=since)
         known = len(store)
@@ -86,12 +92,12 @@ def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, s
     notes = []
     if not summary.articles:
         if known:
-            notes.append(f"The store {path} knows {known:,} articles but holds none of their items yet: articles "
+            notes.append(f"The store {where} knows {known:,} articles but holds none of their items yet: articles "
                          "are kept from the first crawl of a newscrawl that stores them on (or after "
                          "`scrapy state rebuild --from OUTPUT_DIR --force`).")
         elif since is None:
-            notes.append(f"The store {path} holds no article yet.")
-    return summary, str(path), notes
+            notes.append(f"The store {where} holds no article yet.")
+    return summary, where, notes
 
 
 class Command(ScrapyCommand):

@@ -90,12 +90,34 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         uri = opts.uri or self.settings["NEWSCRAWL_STATE_URI"]
         try:
-            path = state_location(uri).path
+            location = state_location(uri)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        if location.kind == "postgresql":
+            if args[0] == "rebuild":
+                raise UsageError("rebuild writes an SQLite state file: rebuild into sqlite:///..., or run the "
+                                 "crawls again into the PostgreSQL state (its articles are shared, never lost "
+                                 "with one machine)")
+            self.exitcode = self._check_postgres(uri)
+            return
+        path = location.path
         if path is None:
             raise UsageError(f"state URI {uri!r} has no file to {args[0]}")
         self.exitcode = self._check(path) if args[0] == "check" else self._rebuild(path, opts)
+
+    def _check_postgres(self, uri: str) -> int:
+        from newscrawl.state.postgres import PostgresSeenStore, describe_uri
+
+        try:
+            with PostgresSeenStore(uri, readonly=True) as store:
+                lines = store.describe()
+        except StateError as exc:
+            print(f"BAD: {exc}", file=sys.stderr)
+            return EXIT_BAD_STATE
+        print(f"OK: PostgreSQL state {describe_uri(uri)} answers with the current schema")
+        for line in lines:
+            print(line)
+        return 0
 
     def _check(self, path: Path) -> int:
         try:

@@ -62,6 +62,7 @@ from newscrawl.items import StoredArticle
 from newscrawl.output.feeds import chosen_output_folder, uri_params
 from newscrawl.output.storage import write_failure
 from newscrawl.state.lock import lock_path
+from newscrawl.state.store import public_uri
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +269,7 @@ class RunReport:
             "versions": versions(),
             "settings": {
                 **{name: settings.get(name) for name in REPORTED_SETTINGS},
-                "NEWSCRAWL_STATE_URI": state_uri,
+                "NEWSCRAWL_STATE_URI": public_uri(state_uri),  # never a PostgreSQL password
                 "state_lock": str(lock) if lock else None,
                 "FEEDS": list(settings.getdict("FEEDS")),
             },

@@ -77,11 +77,13 @@ from newscrawl.output.storage import sync_files, write_failed, write_failure
 from newscrawl.pipelines import Backfilled, Duplicate, Rejected
 from newscrawl.pipelines.validate import reject_record, rejects_path
 from newscrawl.state.near import signature
+from newscrawl.state.postgres import PostgresError
 from newscrawl.state.shared import crawl_store
-from newscrawl.state.store import SeenRecord, SeenStore, content_prefix, state_location
+from newscrawl.state.store import SeenRecord, SeenStore, content_prefix, public_uri, state_location
 
-#: What a state write can raise: SQLite's own errors ("database or disk is full") and the OS's.
-STATE_ERRORS = (sqlite3.Error, OSError)
+#: What a state write can raise: SQLite's own errors ("database or disk is full"), the OS's, and a
+#: PostgreSQL state's failed statement (newscrawl/state/postgres.py; psycopg itself is not imported here).
+STATE_ERRORS = (sqlite3.Error, OSError, PostgresError)
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +119,7 @@ class DedupePipeline:
         #: rejects file), "dropped" (a re-post or a dropped near duplicate: in no file by design).
         self.pending: dict[str, str] = {}
         location = state_location(self.uri)
-        self.state_path = str(location.path) if location.path is not None else self.uri
+        self.state_path = str(location.path) if location.path is not None else public_uri(self.uri)
         # Keys of this run, so "duplicate within the run" and "known from before" are told apart.
         self.run_ids: set[str] = set()
 
@@ -132,7 +134,7 @@ class DedupePipeline:
         self.crawler.signals.connect(self.item_error, signal=signals.item_error)
         self._reconcile_feeds()
         known = len(self.store)
-        logger.info("state store %s: %d articles known from earlier runs", self.uri, known)
+        logger.info("state store %s: %d articles known from earlier runs", public_uri(self.uri), known)
         self.stats.set_value("newscrawl/state/articles_before", known)
 
     def close_spider(self) -> None:
@@ -207,6 +209,8 @@ class DedupePipeline:
         """
         self._finished(item)
         if self.store is None or not isinstance(exception, Rejected) or self.failed:
+            if self._commit_wanted():  # a near duplicate dropped under a shared store's near-duplicate lock
+                self._commit()
             return
         adapter = ItemAdapter(item)
         key = adapter.get("article_id") or adapter.get("canonical_url") or adapter.get("url")
@@ -245,10 +249,9 @@ class DedupePipeline:
     def _record(self, key: str, why: str, **fields: Any) -> bool:
         """``store.record`` inside the open transaction; False (the crawl stopping) when the state write failed."""
         assert self.store is not None
+        if not self._open_batch():
+            return False
         try:
-            if self._batch is None:
-                self._batch = self.store.batch()
-                self._batch.__enter__()
             self.store.record(key, **fields)
         except STATE_ERRORS as exc:
             write_failed(self.crawler, self.state_path, exc)
@@ -256,6 +259,25 @@ class DedupePipeline:
             return False
         self.pending.setdefault(key, why)
         return True
+
+    def _open_batch(self) -> bool:
+        """Open the state transaction unless it is open; False (the crawl stopping) when that failed."""
+        assert self.store is not None
+        if self._batch is not None:
+            return True
+        try:
+            batch = self.store.batch()
+            batch.__enter__()
+        except STATE_ERRORS as exc:
+            write_failed(self.crawler, self.state_path, exc)
+            return False
+        self._batch = batch
+        return True
+
+    def _commit_wanted(self) -> bool:
+        """The store asks for a commit as soon as nothing is in flight (a PostgreSQL store holding its
+        near-duplicate lock, see newscrawl/state/postgres.py); SQLite never does."""
+        return self._batch is not None and bool(getattr(self.store, "commit_wanted", False))
 
     def _keep(self, key: str, record: dict[str, Any], revision: int, kind: str = "article") -> bool:
         """``store.put_item`` (the dataset) in the same transaction as the record; False when the write failed."""
@@ -281,7 +303,7 @@ class DedupePipeline:
         if self.failed:
             self._rollback()
             return
-        if not final and (self._in_flight or self._done < self.commit_every):
+        if not final and (self._in_flight or (self._done < self.commit_every and not self._commit_wanted())):
             return
         if not sync_files(self.crawler):  # the failure was reported (and the crawl is stopping)
             self._rollback()
@@ -395,6 +417,10 @@ class DedupePipeline:
         if known is not None:
             cluster_key = known.cluster_id if known.cluster_id != known.key else None  # a revision keeps its cluster
         elif sketch is not None and self.near_mode != "off":
+            # Query and record in one transaction: a shared store (PostgreSQL) locks its near-duplicate
+            # index from this query to the commit, so two crawls never both miss a pair.
+            if not self._open_batch():
+                raise DropItem(f"not exported (the state write failed): {key}", log_level="DEBUG")
             matches = store.near_duplicates(sketch, self.threshold, limit=1)
             if matches:
                 match, similarity = matches[0]

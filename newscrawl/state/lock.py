@@ -24,7 +24,9 @@ How it works:
   on this very host: the file is then unlinked and a new one locked. Clearing and writing
   the holder line happen only under the directory lock, so two crawls can never both hold
   the lock;
-* ``memory://`` state (and any URI without a local file) needs no lock.
+* ``memory://`` state needs no lock; a PostgreSQL state (``postgresql://``) is locked per outlet in the
+  server instead, by :class:`newscrawl.state.postgres.PostgresCrawlLock` (an advisory lock that the
+  server drops when its holder's connection ends), chosen by :func:`lock_for_settings`.
 
 Settings: ``NEWSCRAWL_LOCK_ENABLED`` (default true), ``NEWSCRAWL_LOCK_WAIT`` (seconds to wait
 for a busy lock, default 0: exit at once), and ``NEWSCRAWL_STATE_URI`` (the lock is
@@ -43,9 +45,12 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newscrawl.state.store import state_location
+
+if TYPE_CHECKING:
+    from newscrawl.state.postgres import PostgresCrawlLock
 
 logger = logging.getLogger(__name__)
 
@@ -256,11 +261,21 @@ class StateLock:
         self.release()
 
 
-def lock_for_settings(settings: Any, command: str | None = None) -> StateLock | None:
-    """The :class:`StateLock` a crawl with these Scrapy settings needs (None: no lock, e.g. ``memory://``)."""
+def lock_for_settings(settings: Any, command: str | None = None,
+                      outlet: str | None = None) -> StateLock | PostgresCrawlLock | None:
+    """The lock a crawl with these Scrapy settings needs (None: no lock, e.g. ``memory://``): the
+    :class:`StateLock` of the SQLite file, or with a PostgreSQL state the per-``outlet`` lock in the
+    server (:class:`newscrawl.state.postgres.PostgresCrawlLock`; ``outlet`` is required then)."""
     if not settings.getbool("NEWSCRAWL_LOCK_ENABLED"):
         return None
-    path = lock_path(settings["NEWSCRAWL_STATE_URI"])
+    uri = settings["NEWSCRAWL_STATE_URI"]
+    if str(uri).startswith(("postgresql://", "postgres://")):
+        from newscrawl.state.postgres import PostgresCrawlLock  # psycopg only for such a URI
+
+        if not outlet:
+            raise ValueError("a crawl with a PostgreSQL state needs an outlet to lock")
+        return PostgresCrawlLock(uri, outlet, wait=settings.getfloat("NEWSCRAWL_LOCK_WAIT"), command=command)
+    path = lock_path(uri)
     if path is None:
         return None
     return StateLock(path, wait=settings.getfloat("NEWSCRAWL_LOCK_WAIT"), command=command)

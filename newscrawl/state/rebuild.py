@@ -109,7 +109,16 @@ def preflight(uri: str, slug: str | None, folder: Path | None, current: Path | N
 
     Returns the state file (None for ``memory://``). A missing file with no older partition is a first run.
     """
-    path = state_location(uri).path
+    location = state_location(uri)
+    if location.kind == "postgresql":
+        from newscrawl.state.postgres import PostgresStateError, check_postgres, describe_uri
+
+        known = check_postgres(uri, slug)  # reachable, login, schema (created or migrated): PostgresStateError
+        problem = stale_problem(known, slug, folder, current) if slug is not None and folder is not None else None
+        if problem:
+            raise PostgresStateError(describe_uri(uri), problem)
+        return None
+    path = location.path
     if path is None:
         return None
     output = folder.parent if folder is not None else None

@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from newscrawl.state.store import SeenStore, open_store, state_location
+from newscrawl.state.store import SeenStore, open_store, public_uri, state_location
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def crawl_store(crawler: Crawler) -> SeenStore:
         fresh = checked is not None and checked == state_location(uri).path and checked.exists()
         store = open_store(uri, near_threshold=settings.getfloat("NEWSCRAWL_NEAR_THRESHOLD"), check=not fresh)
         _STORES[crawler] = store
-        logger.debug("state store %s opened", uri)
+        logger.debug("state store %s opened", public_uri(uri))
 
         def close() -> None:
             if _STORES.pop(crawler, None) is not None:

@@ -15,8 +15,9 @@ URIs (setting ``NEWSCRAWL_STATE_URI``, default ``sqlite:///.newscrawl/state.sqli
 * ``sqlite:////absolute/path.sqlite``: absolute (four slashes, as in SQLAlchemy);
   parent directories are created;
 * ``memory://``: in memory, gone on close (tests);
-* anything else raises ``ValueError``. A Redis store for distributed crawls can come
-  later behind the same :class:`SeenStore` protocol.
+* ``postgresql://user@host:port/database`` (or ``postgres://``): one state shared by many machines,
+  :class:`newscrawl.state.postgres.PostgresSeenStore` (psycopg is imported only then);
+* anything else raises ``ValueError``.
 
 SQLite layout (one file, plus ``-wal``/``-shm`` while open; DDL in :data:`SCHEMA`)
 -----------------------------------------------------------------------------------
@@ -897,6 +898,8 @@ def state_location(uri: str) -> StateLocation:
     """Parse a ``NEWSCRAWL_STATE_URI``; ``ValueError`` with a one-line reason when it is not one."""
     if uri in _MEMORY_URIS:
         return StateLocation("memory", None)
+    if uri.startswith(("postgresql://", "postgres://")):
+        return StateLocation("postgresql", None)  # a server, no local file (newscrawl/state/postgres.py)
     if uri.startswith("sqlite:///"):
         path = uri[len("sqlite:///"):]
         if not path:
@@ -905,7 +908,20 @@ def state_location(uri: str) -> StateLocation:
         return StateLocation("sqlite", project_path(path))
     scheme = uri.split(":", 1)[0] if ":" in uri else uri
     raise ValueError(f"unsupported state URI {uri!r} (scheme {scheme!r}): use sqlite:///relative/path.sqlite, "
-                     "sqlite:////absolute/path.sqlite or memory://")
+                     "sqlite:////absolute/path.sqlite, postgresql://user@host:port/database or memory://")
+
+
+def public_uri(uri: str) -> str:
+    """``uri`` as logs and run reports may show it: a PostgreSQL URI's password replaced by ``***``."""
+    if not uri.startswith(("postgresql://", "postgres://")):
+        return uri
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = f"{parts.username or ''}:***@{parts.netloc.rpartition('@')[2]}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def needs_backfill(store: SeenStore, article_id: str) -> bool:
@@ -921,6 +937,10 @@ def needs_backfill(store: SeenStore, article_id: str) -> bool:
 def open_store(uri: str, **options: Any) -> SeenStore:
     """The store for ``uri`` (see the module docstring); ``options`` go to the store class."""
     location = state_location(uri)
+    if location.kind == "postgresql":
+        from newscrawl.state.postgres import PostgresSeenStore  # psycopg only for such a URI
+
+        return PostgresSeenStore(uri, **options)
     if location.path is None:
         return SQLiteSeenStore(":memory:", **options)
     return SQLiteSeenStore(location.path, **options)

@@ -34,10 +34,11 @@ BODY = ("누리군은 출퇴근 시간 마을버스 배차 간격을 평균 5분
 COPY = "[한빛일보=김하늘 기자] 누리군이 마을버스를 늘린다. " + BODY.split(". ", 1)[1].replace("방침이다", "계획이다")
 
 
-@pytest.fixture
-def store() -> SQLiteSeenStore:
-    s = open_store("memory://")
-    assert isinstance(s, SQLiteSeenStore)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest) -> SQLiteSeenStore:
+    """The store contract holds for both stores: SQLite in memory, and PostgreSQL (a fresh database)."""
+    s = open_store("memory://" if request.param == "sqlite" else request.getfixturevalue("pg_uri"))
+    assert isinstance(s, SeenStore)
     yield s
     s.close()
 
@@ -183,7 +184,7 @@ def test_relative_uri_creates_parent_dirs(tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "a" / "b" / "c.sqlite").is_file()
 
 
-@pytest.mark.parametrize("uri", ["redis://localhost:6379/0", "sqlite:///", "state.sqlite", "postgres://x/y", ""])
+@pytest.mark.parametrize("uri", ["redis://localhost:6379/0", "sqlite:///", "state.sqlite", "mysql://x/y", ""])
 def test_bad_uris(uri: str) -> None:
     with pytest.raises(ValueError, match="state URI"):
         open_store(uri)
