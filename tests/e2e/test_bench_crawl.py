@@ -88,7 +88,11 @@ def test_one_pair_fetches_the_same_urls_and_exports_every_article(tmp_path: Path
     items = read_jsonl(tmp_path / "runs" / "1-newscrawl" / "articles.jsonl")
     truth = list(OUTLETS["dada"].make_site(SIZE).truth(f"http://127.0.0.1:{snap['port']}"))
     expected = {r["article_id"] for r in truth if r["expect"] == "item"}
-    assert {i["article_id"] for i in items} == expected
+    # which copy of a re-posted story arrives first depends on the order of 8 concurrent fetches:
+    # the truth check (compare_with_truth, behind run["problems"] above) allows that swap; so does this
+    reposted = {r["article_id"]: r["duplicate_of"] for r in truth if r["expect"] == "duplicate"}
+    exported = {reposted.get(i["article_id"], i["article_id"]) for i in items}
+    assert exported == expected and len(items) == len(expected)
     assert {urlsplit(i["url"]).port for i in items} == {snap["port"]}
     # bare: one row per article id, every article of the site, each with a title.
     rows = read_jsonl(tmp_path / "runs" / "1-bare" / "bare.jsonl")
