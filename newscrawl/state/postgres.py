@@ -78,6 +78,7 @@ from newscrawl.state.store import (
     key64,
     pack_item,
     unpack_item,
+    updated_record,
 )
 
 if TYPE_CHECKING:
@@ -533,16 +534,8 @@ class PostgresSeenStore:
             old = self._record(row[:-1])
             self._last = (article_id, old.key)
             old_sketch = row[-1]
-            changed = body_hash is not None and old.content_hash is not None and body_hash != old.content_hash
-            new = old._replace(
-                url_hash=url_hash if url_hash is not None else old.url_hash,
-                content_hash=body_hash if body_hash is not None else old.content_hash,
-                cluster_id=cluster_id if cluster_id is not None else old.cluster_id,
-                last_seen=max(old.last_seen, _at(seen)),
-                published_at=_dt(published) if published is not None else old.published_at,
-                modified_at=_dt(modified) if modified is not None else old.modified_at,
-                revision=old.revision + changed,
-            )
+            new, changed = updated_record(old, url_hash=url_hash, content_hash=body_hash, cluster_id=cluster_id,
+                                          seen=seen, published=published, modified=modified)
             if new != old:
                 conn.execute(
                     "UPDATE article SET url_hash = %s, content_hash = %s, cluster = %s, last_seen = %s,"

@@ -352,6 +352,24 @@ def _at(value: int) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
+def updated_record(old: SeenRecord, *, url_hash: int | None, content_hash: int | None, cluster_id: int | None,
+                   seen: int, published: int | None, modified: int | None) -> tuple[SeenRecord, bool]:
+    """What recording a known article again makes of its record, and whether its content changed (a new
+    revision): what is given replaces what was known, ``last_seen`` only moves forward. One rule for every
+    store (SQLite here, ``newscrawl.state.postgres``); times are epoch seconds."""
+    changed = content_hash is not None and old.content_hash is not None and content_hash != old.content_hash
+    new = old._replace(
+        url_hash=url_hash if url_hash is not None else old.url_hash,
+        content_hash=content_hash if content_hash is not None else old.content_hash,
+        cluster_id=cluster_id if cluster_id is not None else old.cluster_id,
+        last_seen=max(old.last_seen, _at(seen)),
+        published_at=_dt(published) if published is not None else old.published_at,
+        modified_at=_dt(modified) if modified is not None else old.modified_at,
+        revision=old.revision + changed,
+    )
+    return new, changed
+
+
 def _split_id(article_id: str) -> tuple[str | None, int, str | None]:
     """``'news21tongsin:278440'`` -> ``('news21tongsin', 278440, None)``; a non-decimal local part is hashed and kept."""
     prefix, sep, local = article_id.rpartition(":")
@@ -732,16 +750,8 @@ class SQLiteSeenStore:
                 return SeenRecord(key, article_id, url_hash, body_hash, key if cluster_id is None else cluster_id,
                                   _at(seen), _at(seen), _dt(published), _dt(modified), 1), Change.NEW
             old = self._record(row)
-            changed = body_hash is not None and old.content_hash is not None and body_hash != old.content_hash
-            new = old._replace(
-                url_hash=url_hash if url_hash is not None else old.url_hash,
-                content_hash=body_hash if body_hash is not None else old.content_hash,
-                cluster_id=cluster_id if cluster_id is not None else old.cluster_id,
-                last_seen=max(old.last_seen, _at(seen)),
-                published_at=_dt(published) if published is not None else old.published_at,
-                modified_at=_dt(modified) if modified is not None else old.modified_at,
-                revision=old.revision + changed,
-            )
+            new, changed = updated_record(old, url_hash=url_hash, content_hash=body_hash, cluster_id=cluster_id,
+                                          seen=seen, published=published, modified=modified)
             if new != old:
                 conn.execute(
                     "UPDATE article SET url_hash = ?, content_hash = ?, cluster = ?, last_seen = ?, published = ?,"
