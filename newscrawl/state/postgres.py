@@ -67,14 +67,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from newscrawl.state.lock import LockBusy
 from newscrawl.state.near import ANCHOR_CAP, ANCHORS, DEFAULT_THRESHOLD, NearMatch, Signature, similarities
 from newscrawl.state.store import (
-    ITEM_KINDS,
     ITEMS_SINCE,
     REVISIONS,
     Change,
     SeenRecord,
     StateError,
     StoredItem,
+    _at,  # the time and article-id conventions are one rule for both stores
+    _dt,
+    _seconds,
+    _split_id,
+    _ts,
     content_key,
+    item_revision,
     key64,
     pack_item,
     unpack_item,
@@ -214,28 +219,6 @@ def ensure_schema(conn: psycopg.Connection[Any], where: str, *, migrate: bool = 
     return SCHEMA_VERSION
 
 
-def _seconds(value: datetime, name: str) -> int:
-    if value.tzinfo is None:
-        raise ValueError(f"{name} must be an aware datetime (got naive {value.isoformat()})")
-    return int(value.timestamp())
-
-
-def _ts(value: datetime | None, name: str) -> int | None:
-    return None if value is None else _seconds(value, name)
-
-
-def _at(value: int) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
-
-
-def _dt(value: int | None) -> datetime | None:
-    return None if value is None else _at(value)
-
-
-def _split_id(article_id: str) -> tuple[str | None, int, str | None]:
-    from newscrawl.state.store import _split_id as split  # one rule for both stores
-
-    return split(article_id)
 
 
 def _guarded(method: Callable[..., _T]) -> Callable[..., _T]:
@@ -569,11 +552,7 @@ class PostgresSeenStore:
     def put_item(self, article_id: str, item: Mapping[str, Any], *, revision: int, kind: str = "article",
                  stored_at: datetime | None = None) -> None:
         """As :meth:`newscrawl.state.store.SQLiteSeenStore.put_item`."""
-        if kind not in ITEM_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(ITEM_KINDS)}, not {kind!r}")
-        revision = ITEM_KINDS[kind] if kind != "article" else int(revision)
-        if revision < 1 and kind == "article":
-            raise ValueError(f"an article revision is 1 or more (got {revision})")
+        revision = item_revision(kind, revision)
         if self._last is not None and self._last[0] == article_id:  # just recorded (the pipeline's order)
             row: Sequence[Any] | None = (self._last[1],)
         else:

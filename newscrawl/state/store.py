@@ -370,6 +370,17 @@ def updated_record(old: SeenRecord, *, url_hash: int | None, content_hash: int |
     return new, changed
 
 
+def item_revision(kind: str, revision: int) -> int:
+    """The stored revision of a ``put_item(kind=…)``: the article's own (1 or more), 0 for a reject, -1 for a
+    dropped re-post; ``ValueError`` for anything else. One rule for every store."""
+    if kind not in ITEM_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(ITEM_KINDS)}, not {kind!r}")
+    revision = ITEM_KINDS[kind] if kind != "article" else int(revision)
+    if revision < 1 and kind == "article":
+        raise ValueError(f"an article revision is 1 or more (got {revision})")
+    return revision
+
+
 def _split_id(article_id: str) -> tuple[str | None, int, str | None]:
     """``'news21tongsin:278440'`` -> ``('news21tongsin', 278440, None)``; a non-decimal local part is hashed and kept."""
     prefix, sep, local = article_id.rpartition(":")
@@ -772,11 +783,7 @@ class SQLiteSeenStore:
         line as revision 0; ``kind="dropped"`` (revision -1) notes a re-post that has nothing to export
         (so :func:`needs_backfill` does not fetch it again). The same revision again replaces the payload (a ``full=true`` re-export).
         """
-        if kind not in ITEM_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(ITEM_KINDS)}, not {kind!r}")
-        revision = ITEM_KINDS[kind] if kind != "article" else int(revision)
-        if revision < 1 and kind == "article":
-            raise ValueError(f"an article revision is 1 or more (got {revision})")
+        revision = item_revision(kind, revision)
         prefix, local, _ = _split_id(article_id)
         site = 0 if prefix is None else self._site_ids.get(prefix)
         row = None if site is None else self.conn.execute(_KEY_BY_ID, (site, local)).fetchone()
