@@ -26,7 +26,7 @@ _AFFIX_MAX = 40
 
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 _KEYS = frozenset({"name", "family", "base_url", "domains", "sections", "charset", "language", "render",
-                   "list_actions", "article_actions"})
+                   "list_actions", "article_actions", "interval_minutes", "time_limit_minutes"})
 
 
 @attrs.frozen
@@ -49,6 +49,10 @@ class Outlet:
     #: Parts of the outlet's own home/list page ``<title>`` ("경기신문", "정치"), learned while crawling
     #: (:meth:`with_title_affixes`), never read from the catalog file: title affixes the pages do not name.
     title_affixes: tuple[str, ...] = ()
+    #: Outlet jobs (``newscrawl.dist``): minutes between two scheduled crawls and the most one may take;
+    #: None: ``NEWSCRAWL_JOB_INTERVAL`` / ``NEWSCRAWL_JOB_TIME_LIMIT``.
+    interval_minutes: float | None = None
+    time_limit_minutes: float | None = None
 
     def with_title_affixes(self, parts: list[str]) -> Outlet:
         """The outlet knowing the parts of one more of its own page titles (a home or section list page's
@@ -86,6 +90,8 @@ def _outlet(slug: str, data: dict[str, Any]) -> Outlet:
                    for key in ("list_actions", "article_actions")}
     except ValueError as exc:
         raise CatalogError(f"catalog outlet {slug!r}: {exc}") from None
+    minutes = {key: _minutes(slug, key, data[key]) if key in data else None
+               for key in ("interval_minutes", "time_limit_minutes")}
     return Outlet(
         slug=slug,
         name=data["name"],
@@ -98,7 +104,15 @@ def _outlet(slug: str, data: dict[str, Any]) -> Outlet:
         render=render,
         list_actions=actions["list_actions"],
         article_actions=actions["article_actions"],
+        interval_minutes=minutes["interval_minutes"],
+        time_limit_minutes=minutes["time_limit_minutes"],
     )
+
+
+def _minutes(slug: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise CatalogError(f"catalog outlet {slug!r}: {key} must be a positive number of minutes, not {value!r}")
+    return float(value)
 
 
 @cache

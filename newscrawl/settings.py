@@ -156,4 +156,19 @@ NEWSCRAWL_HEALTH_MAX_NOT_ARTICLE_RATE = 0.5
 NEWSCRAWL_HEALTH_MIN_ITEMS = 5  # items needed before reject rate, coverage and family shares are judged
 NEWSCRAWL_REPORT_URI = None  # None: <output>/runs/%(site)s/%(time)s.json; "" = no run report
 
+# --- Outlet jobs on many machines: Celery workers and beat (newscrawl/dist; README "Many machines") -------------
+# The worker and beat read NEWSCRAWL_* environment variables as overrides of these settings (systemd units) and pass
+# every overridden NEWSCRAWL_* setting on to each crawl as -s.
+NEWSCRAWL_BROKER_URL = "redis://127.0.0.1:6379/0"  # Celery's broker (Redis); jobs are acknowledged when they end
+# Which outlets beat schedules and how: None = every catalog outlet with its catalog interval_minutes and
+# time_limit_minutes; a dict {slug: {"spider": ..., "args": {...}, "interval_minutes": ..., "time_limit_minutes": ...}}
+# = exactly these outlets (a slug outside the catalog names its family spider and arguments).
+NEWSCRAWL_JOBS = None
+NEWSCRAWL_JOB_INTERVAL = 15  # minutes between two crawls of an outlet (catalog interval_minutes overrides)
+NEWSCRAWL_JOB_TIME_LIMIT = 30  # minutes a crawl may take: then it closes itself (CLOSESPIDER_TIMEOUT), state kept
+NEWSCRAWL_JOB_KILL_GRACE = 120  # seconds after the time limit before a crawl that did not close is stopped, then killed
+# Seconds before the broker gives a job whose worker vanished (kill -9, machine lost) to another worker; None: the
+# longest time limit plus twice the kill grace plus 60 s (a running job is never handed out twice).
+NEWSCRAWL_JOB_REDELIVER_AFTER = None
+
 LOG_LEVEL = "INFO"

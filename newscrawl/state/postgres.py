@@ -80,6 +80,7 @@ from newscrawl.state.store import (
     _ts,
     content_key,
     item_revision,
+    job_key,
     key64,
     pack_item,
     unpack_item,
@@ -114,6 +115,11 @@ MIGRATIONS: list[list[str]] = [
         " payload bytea NOT NULL, PRIMARY KEY (key, revision))",
         "CREATE TABLE crawl_lock (outlet text PRIMARY KEY, pid integer NOT NULL, host text NOT NULL,"
         " started text NOT NULL, command text)",
+    ],
+    [  # 2: outlet jobs (newscrawl/dist): one row per attempt, its exit status and run report
+        "CREATE TABLE job (job_id text NOT NULL, started bigint NOT NULL, outlet text NOT NULL, record jsonb NOT NULL,"
+        " PRIMARY KEY (job_id, started))",
+        "CREATE INDEX job_outlet ON job (outlet, started)",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -653,6 +659,19 @@ class PostgresSeenStore:
         with self.batch():
             self.conn.execute("INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
                               "value = excluded.value", (key, value))
+
+    @_guarded
+    def put_job(self, record: Mapping[str, Any]) -> None:
+        with self.batch():
+            self.conn.execute("INSERT INTO job (job_id, started, outlet, record) VALUES (%s, %s, %s, %s::jsonb) "
+                              "ON CONFLICT (job_id, started) DO UPDATE SET record = excluded.record", job_key(record))
+
+    @_guarded
+    def jobs(self, *, outlet: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        where, args = ("WHERE outlet = %s", [outlet]) if outlet is not None else ("", [])
+        rows = self.conn.execute(f"SELECT record FROM job {where} ORDER BY started DESC LIMIT %s",
+                                 (*args, int(limit))).fetchall()
+        return [dict(row[0]) for row in rows]
 
     def close(self) -> None:
         if self._depth:

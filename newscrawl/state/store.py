@@ -148,6 +148,14 @@ CREATE TABLE IF NOT EXISTS item (
     payload BLOB NOT NULL,
     PRIMARY KEY (key, revision)
 );
+CREATE TABLE IF NOT EXISTS job (
+    job_id TEXT NOT NULL,
+    started INTEGER NOT NULL,
+    outlet TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (job_id, started)
+);
+CREATE INDEX IF NOT EXISTS job_outlet ON job (outlet, started);
 """
 #: Preset zlib dictionary: what every stored item repeats (field names, common values). Never change
 #: it in place: a new dictionary gets a new codec byte, old payloads keep theirs.
@@ -321,6 +329,15 @@ class SeenStore(Protocol):
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a named value; committed with the current batch, or at once outside one."""
+        ...
+
+    def put_job(self, record: Mapping[str, Any]) -> None:
+        """Keep one attempt of an outlet job (:mod:`newscrawl.dist.jobs`: ``job_id``, ``outlet``, ``started_at``,
+        exit status, run report ...); the same job and start time replace the earlier record."""
+        ...
+
+    def jobs(self, *, outlet: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest job records (of ``outlet``), newest first."""
         ...
 
     def __iter__(self) -> Iterator[SeenRecord]: ...
@@ -884,6 +901,22 @@ class SQLiteSeenStore:
             self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
                               "excluded.value", (key, value))
 
+    def put_job(self, record: Mapping[str, Any]) -> None:
+        with self.batch():
+            self.conn.execute("INSERT INTO job (job_id, started, outlet, record) VALUES (?, ?, ?, ?) "
+                              "ON CONFLICT(job_id, started) DO UPDATE SET record = excluded.record", job_key(record))
+
+    def jobs(self, *, outlet: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        where, args = ("WHERE outlet = ?", [outlet]) if outlet is not None else ("", [])
+        try:
+            rows = self.conn.execute(f"SELECT record FROM job {where} ORDER BY started DESC LIMIT ?",
+                                     (*args, int(limit))).fetchall()
+        except sqlite3.OperationalError as exc:  # a file no crawl of this version has written yet, read only
+            if "no such table" in str(exc):
+                return []
+            raise
+        return [json.loads(row[0]) for row in rows]
+
     def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it (also done on close)."""
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -939,6 +972,15 @@ def public_uri(uri: str) -> str:
         return uri
     netloc = f"{parts.username or ''}:***@{parts.netloc.rpartition('@')[2]}"
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def job_key(record: Mapping[str, Any]) -> tuple[str, int, str, str]:
+    """``(job_id, started in microseconds, outlet, record as JSON)``: how both stores keep a job record."""
+    started = datetime.fromisoformat(str(record["started_at"]))
+    if started.tzinfo is None:
+        raise ValueError(f"job started_at {record['started_at']!r} has no time zone")
+    return (str(record["job_id"]), int(started.timestamp() * 1_000_000), str(record["outlet"]),
+            json.dumps(record, ensure_ascii=False, sort_keys=True))
 
 
 def needs_backfill(store: SeenStore, article_id: str) -> bool:
