@@ -71,12 +71,12 @@ def make_app(environ: dict[str, str] | None = None) -> Celery:
         timezone="UTC",
         enable_utc=True,
     )
-    crawl_settings = crawl_overrides(overrides(env, settings))
-    _CONFIG[app] = settings, specs
+    _CONFIG[app] = settings, specs, crawl_overrides(overrides(env, settings))
 
-    @app.task(name=TASK, bind=True)
+    @app.task(name=TASK, bind=True, shared=False)  # not added to other apps (tests build several)
     def crawl_outlet(self: Task[Any, Any], slug: str) -> dict[str, Any]:  # the whole record is in the store
         """Crawl outlet ``slug`` once (its spider, arguments and limits from the worker's job specs)."""
+        settings, specs, crawl_settings = _CONFIG[self.app]
         spec = specs.get(slug)
         if spec is None:
             logger.error("job %s: no outlet %r in this worker's jobs (catalog or NEWSCRAWL_JOBS): %s", self.request.id,
@@ -102,12 +102,12 @@ def enqueue(celery: Celery, slugs: list[str] | None = None) -> dict[str, str]:
 
 
 #: Each app's settings and job specs (for the worker's first log lines).
-_CONFIG: dict[Any, tuple[Settings, dict[str, JobSpec]]] = {}
+_CONFIG: dict[Any, tuple[Settings, dict[str, JobSpec], dict[str, str]]] = {}
 
 
 @worker_ready.connect
 def _announce(sender: Any = None, **_: Any) -> None:
-    settings, specs = _CONFIG.get(getattr(sender, "app", None), None) or _CONFIG[app]
+    settings, specs, _ = _CONFIG.get(getattr(sender, "app", None), None) or _CONFIG[app]
     uri = settings["NEWSCRAWL_STATE_URI"]
     logger.info("newscrawl worker ready: %d outlet jobs (%s), state %s", len(specs), ", ".join(sorted(specs)),
                 public_uri(uri))

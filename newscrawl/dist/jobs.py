@@ -114,7 +114,7 @@ def job_specs(settings: BaseSettings, catalog: Mapping[str, Outlet] | None = Non
     else:
         try:
             entries = settings.getdict("NEWSCRAWL_JOBS")
-        except ValueError:
+        except (TypeError, ValueError):
             raise JobConfigError(f"NEWSCRAWL_JOBS must be a table (JSON object) of outlets, not {raw!r}") from None
     specs = {}
     for slug, entry in entries.items():
@@ -156,12 +156,13 @@ def redeliver_after(settings: BaseSettings, specs: Mapping[str, JobSpec]) -> flo
 
 
 #: Settings of the workers and beat themselves, not passed on to crawls.
-DIST_ONLY = ("NEWSCRAWL_BROKER_URL", "NEWSCRAWL_JOB")
+DIST_ONLY = frozenset({"NEWSCRAWL_BROKER_URL", "NEWSCRAWL_JOBS", "NEWSCRAWL_JOB_INTERVAL", "NEWSCRAWL_JOB_TIME_LIMIT",
+                       "NEWSCRAWL_JOB_KILL_GRACE", "NEWSCRAWL_JOB_REDELIVER_AFTER"})
 
 
 def crawl_overrides(found: Mapping[str, str]) -> dict[str, str]:
     """The overrides a crawl gets as ``-s`` (all but the workers' own settings)."""
-    return {name: value for name, value in found.items() if not name.startswith(DIST_ONLY)}
+    return {name: value for name, value in found.items() if name not in DIST_ONLY}
 
 
 def overrides(environ: Mapping[str, str], settings: BaseSettings) -> dict[str, str]:

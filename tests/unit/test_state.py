@@ -244,3 +244,44 @@ def test_kill_9_mid_batch_loses_only_that_batch(tmp_path: Path) -> None:
         assert store.near.conn.execute(filed).fetchone()[0] == 600
         store.record("kill:5", seen_at=T0)  # still writable
         assert len(store) == 601
+
+
+def _job(job_id: str, outlet: str, started: str, **extra: object) -> dict[str, object]:
+    return {"job_id": job_id, "outlet": outlet, "started_at": started, "outcome": "running", **extra}
+
+
+def test_job_records_are_kept_replaced_by_their_end_and_listed_newest_first(store: SQLiteSeenStore) -> None:
+    store.put_job(_job("a", "news21tongsin", "2026-12-01T10:00:00+00:00"))
+    store.put_job(_job("b", "hanbitilbo", "2026-12-01T10:05:00+00:00"))
+    # The same attempt ending: its record is replaced, not added.
+    store.put_job(_job("a", "news21tongsin", "2026-12-01T10:00:00+00:00", outcome="ok", exit_status=0,
+                       report={"counts": {"exported": 3}, "site": "뉴스21"}))
+    # The same job redelivered after its worker died: a second attempt, a second record.
+    store.put_job(_job("a", "news21tongsin", "2026-12-01T11:00:00+09:00", outcome="ok", redelivered=True))
+    jobs = store.jobs()
+    assert [(j["job_id"], j["started_at"], j["outcome"]) for j in jobs] == [
+        ("b", "2026-12-01T10:05:00+00:00", "running"),
+        ("a", "2026-12-01T10:00:00+00:00", "ok"),
+        ("a", "2026-12-01T11:00:00+09:00", "ok"),  # 02:00 UTC: the oldest
+    ]
+    assert jobs[1]["report"] == {"counts": {"exported": 3}, "site": "뉴스21"}
+    assert [j["job_id"] for j in store.jobs(outlet="news21tongsin", limit=1)] == ["a"]
+    assert store.jobs(outlet="nowhere") == []
+    with pytest.raises(ValueError, match="no time zone"):
+        store.put_job(_job("c", "x", "2026-12-01T10:00:00"))
+
+
+def test_job_records_survive_reopening_and_a_file_without_the_table_reads_as_none(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with SQLiteSeenStore(path) as s:
+        s.put_job(_job("a", "o", "2026-12-01T10:00:00+00:00"))
+    with SQLiteSeenStore(path, readonly=True) as s:
+        assert [j["job_id"] for j in s.jobs()] == ["a"]
+    old = tmp_path / "old.sqlite"
+    with SQLiteSeenStore(old) as s:
+        s.conn.execute("DROP TABLE job")  # as a file written before job records existed
+    with SQLiteSeenStore(old, readonly=True) as s:
+        assert s.jobs() == []
+    with SQLiteSeenStore(old) as s:  # the next writer adds the table
+        s.put_job(_job("a", "o", "2026-12-01T10:00:00+00:00"))
+        assert len(s.jobs()) == 1
