@@ -265,3 +265,81 @@ def test_celery_finds_the_app_and_a_bad_jobs_setting_is_one_line() -> None:
     assert bad.returncode != 0
     assert "NEWSCRAWL_JOBS['gamma']: not a catalog outlet" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+# -- scrapy jobs -------------------------------------------------------------------------------------------------
+
+def scrapy_jobs(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-m", "scrapy", "jobs", *args], cwd=root, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(root), **(env or {})})
+
+
+def test_scrapy_jobs_lists_the_attempts_newest_first_from_the_state(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    with open_store(uri) as store:
+        store.put_job({"job_id": "j1", "outlet": "news21tongsin", "started_at": "2026-12-01T10:00:00+00:00",
+                       "outcome": "ok", "exit_status": 0, "duration_seconds": 4.25, "worker": "w1@a",
+                       "report": {"counts": {"exported": 56}}})
+        store.put_job({"job_id": "j2", "outlet": "joongboo", "started_at": "2026-12-01T10:01:00+00:00",
+                       "outcome": "running", "exit_status": None, "worker": "w2@b"})
+        store.put_job({"job_id": "j1", "outlet": "news21tongsin", "started_at": "2026-12-01T10:09:00+00:00",
+                       "outcome": "locked", "exit_status": 75, "duration_seconds": 1.5, "worker": "w2@b",
+                       "redelivered": True})
+    listed = scrapy_jobs("-s", f"NEWSCRAWL_STATE_URI={uri}")
+    assert listed.returncode == 0, listed.stderr
+    rows = listed.stdout.splitlines()
+    assert rows[0].split() == ["started", "outlet", "outcome", "(exit)", "duration", "exported", "worker"]
+    assert [r.split()[2:] for r in rows[1:]] == [
+        ["news21tongsin", "locked", "(75)", "1.5s", "-", "w2@b", "(redelivered)"],
+        ["joongboo", "running", "-", "-", "w2@b"],
+        ["news21tongsin", "ok", "(0)", "4.2s", "56", "w1@a"],
+    ]
+    only = scrapy_jobs("--outlet", "joongboo", "--json", env={"NEWSCRAWL_STATE_URI": uri})  # the workers' env too
+    assert [json.loads(line)["job_id"] for line in only.stdout.splitlines()] == ["j2"]
+    missing = scrapy_jobs("-s", f"NEWSCRAWL_STATE_URI=sqlite:///{tmp_path / 'none.sqlite'}")
+    assert missing.returncode == 1 and missing.stderr.startswith("jobs: ") and "does not exist" in missing.stderr
+
+
+def test_scrapy_jobs_schedule_and_enqueue_errors_are_one_line(tmp_path: Path) -> None:
+    jobs = json.dumps({"news21tongsin": {"interval_minutes": 5},
+                       "nurinews": {"spider": "dada", "args": {"base_url": "http://127.0.0.1:9", "slug": "nurinews"}}})
+    schedule = scrapy_jobs("schedule", env={"NEWSCRAWL_JOBS": jobs})
+    assert schedule.returncode == 0, schedule.stderr
+    assert schedule.stdout.splitlines() == [
+        "news21tongsin    every 5 min, at most 30 min: scrapy crawl news21tongsin",
+        "nurinews         every 15 min, at most 30 min: scrapy crawl dada -a base_url=http://127.0.0.1:9 -a slug=nurinews",
+    ]
+    unknown = scrapy_jobs("enqueue", "nope", env={"NEWSCRAWL_JOBS": jobs})
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "jobs: no outlet job 'nope' (known: news21tongsin, nurinews)"
+    dead = scrapy_jobs("enqueue", "-s", "NEWSCRAWL_BROKER_URL=redis://127.0.0.1:1/0", env={"NEWSCRAWL_JOBS": jobs})
+    assert dead.returncode == 1 and "Traceback" not in dead.stderr
+    assert dead.stderr.startswith("jobs: cannot send to the broker redis://127.0.0.1:1/0: ")
+
+
+# -- deploy/systemd ----------------------------------------------------------------------------------------------
+
+def _unit(name: str) -> dict[str, str]:
+    root = Path(__file__).resolve().parents[2]
+    fields = {}
+    for line in (root / "deploy" / "systemd" / name).read_text("utf-8").splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            fields[key] = value
+    return fields
+
+
+def test_the_systemd_units_start_a_worker_and_the_beat_of_this_app_and_wait_for_a_running_crawl() -> None:
+    worker, beat = _unit("newscrawl-worker@.service"), _unit("newscrawl-beat.service")
+    assert worker["ExecStart"].split()[1:5] == ["-A", "newscrawl.dist", "worker", "-n"]
+    assert beat["ExecStart"].split()[1:4] == ["-A", "newscrawl.dist", "beat"]
+    assert worker["EnvironmentFile"] == beat["EnvironmentFile"] == "/etc/newscrawl/newscrawl.env"
+    # Stopping a worker waits for its crawl: longer than the default time limit plus the stop and kill graces.
+    settings = project_settings()
+    stop = int(worker["TimeoutStopSec"].removesuffix("min")) * 60
+    assert stop > settings.getfloat("NEWSCRAWL_JOB_TIME_LIMIT") * 60 + 2 * settings.getfloat("NEWSCRAWL_JOB_KILL_GRACE")
+    assert worker["KillMode"] == "mixed"  # SIGTERM to the worker only: the crawl child is not stopped mid-way
+    env = _unit("newscrawl.env")
+    assert set(env) <= set(project_settings())  # every variable the units set is a setting
+    assert env["NEWSCRAWL_STATE_URI"].startswith("postgresql://")

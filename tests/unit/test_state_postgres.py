@@ -108,6 +108,25 @@ def test_schema_is_versioned_and_a_newer_one_refused(pg_uri: str) -> None:
     assert "\n" not in str(err.value)
 
 
+def test_a_schema_1_database_is_migrated_with_its_data_and_gets_job_records(pg_uri: str) -> None:
+    """A database of v0.3.x (schema 1, no job table) opened by this version: migration 2 adds the job table."""
+    import psycopg
+
+    from newscrawl.state.postgres import MIGRATIONS
+
+    with open_store(pg_uri) as store:
+        store.record("news21tongsin:1", url="https://a.example/1")
+    with psycopg.connect(pg_uri, autocommit=True) as conn:  # back to schema 1, as v0.3.x left it
+        conn.execute("DROP TABLE job")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with open_store(pg_uri) as store:
+        assert store.get(article_id="news21tongsin:1") is not None
+        store.put_job({"job_id": "j", "outlet": "news21tongsin", "started_at": "2026-12-01T00:00:00+00:00"})
+        assert [j["job_id"] for j in store.jobs()] == ["j"]
+    with psycopg.connect(pg_uri, autocommit=True) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(len(MIGRATIONS)),)
+
+
 def test_a_database_of_something_else_is_refused(pg_uri: str) -> None:
     import psycopg
 
