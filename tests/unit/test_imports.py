@@ -202,6 +202,14 @@ def test_playwright_is_imported_only_by_the_render_modules() -> None:
     assert {e[0] for e in importers} <= {"newscrawl.render.setup"}, _show(importers)
 
 
+def test_celery_is_imported_only_by_the_dist_app() -> None:
+    """A crawl (and every command but `scrapy jobs enqueue`) never loads Celery."""
+    edges = [e for e in _edges() if _within(e[1], "celery") or _within(e[1], "kombu")]
+    assert edges and {e[0] for e in edges} == {"newscrawl.dist.app"}, _show(edges)
+    importers = {e[0] for e in _internal_edges() if e[1] == "newscrawl.dist.app"}
+    assert importers <= {"newscrawl.dist", "newscrawl.commands.jobs"}, importers
+
+
 def test_commands_load_no_heavy_library_until_they_run() -> None:
     """Scrapy imports every command module on every command (scrapy crawl too): export's pyarrow and the
     dashboard's data/matplotlib are imported only when those commands run."""
@@ -211,7 +219,7 @@ def test_commands_load_no_heavy_library_until_they_run() -> None:
     code = ("import sys, pkgutil, importlib, newscrawl.commands as c\n"
             "for m in pkgutil.iter_modules(c.__path__): importlib.import_module('newscrawl.commands.' + m.name)\n"
             "print(','.join(m for m in ('pyarrow', 'matplotlib', 'newscrawl.dashboard.data', "
-            "'newscrawl.output.dataset') if m in sys.modules))")
+            "'newscrawl.output.dataset', 'celery', 'kombu', 'newscrawl.dist.jobs') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=PACKAGE_DIR.parent)
     assert out.stdout.strip() == ""
