@@ -5,8 +5,8 @@
     scrapy jobs enqueue [SLUG ...]                     # send jobs now (none named: every outlet, one tick)
 
 Each attempt of a job is recorded in the state store when it starts (``running``) and when it ends
-(exit status, outcome, run report): an attempt still ``running`` long after its time limit is one whose
-worker died; its job was handed to another worker (``redelivered``). Settings as for the workers: the
+(exit status, outcome, run report): an attempt still ``running`` past its time limit and both graces is
+listed as ``lost``: its worker died, and its job was handed to another worker (``redelivered``). Settings as for the workers: the
 project's, ``NEWSCRAWL_*`` environment variables, then ``-s``.
 """
 
@@ -16,7 +16,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.commands import ScrapyCommand
@@ -34,13 +34,21 @@ def _when(value: Any) -> str:
     return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M:%S%z")
 
 
-def job_line(job: dict[str, Any]) -> str:
+def is_lost(job: dict[str, Any], now: datetime, grace: float) -> bool:
+    """Whether an attempt still ``running`` has outlived its time limit and both graces: its worker died."""
+    if job.get("outcome") != "running" or not job.get("started_at"):
+        return False
+    limit = float(job.get("time_limit_seconds") or 0) + 2 * grace + 60
+    return (now - datetime.fromisoformat(str(job["started_at"]))).total_seconds() > limit
+
+
+def job_line(job: dict[str, Any], lost: bool = False) -> str:
     """One attempt as a table row: start, outlet, outcome (exit status), duration, exported, worker."""
     report = job.get("report") or {}
     exported = (report.get("counts") or {}).get("exported")
     duration = job.get("duration_seconds")
     status = job.get("exit_status")
-    outcome = str(job.get("outcome", "?")) + ("" if status is None else f" ({status})")
+    outcome = "lost" if lost else str(job.get("outcome", "?")) + ("" if status is None else f" ({status})")
     return (f"{_when(job.get('started_at')):<24} {job.get('outlet', '?'):<16} {outcome:<20} "
             f"{'-' if duration is None else f'{duration:.1f}s':>9} {'-' if exported is None else exported:>8} "
             f"{job.get('worker', '?')}{' (redelivered)' if job.get('redelivered') else ''}")
@@ -134,6 +142,12 @@ class Command(ScrapyCommand):
             print(f"no job recorded in the state {public_uri(uri)}" + (f" for {opts.outlet}" if opts.outlet else ""))
             return 0
         print(f"{'started':<24} {'outlet':<16} {'outcome (exit)':<20} {'duration':>9} {'exported':>8} worker")
+        now, grace = datetime.now(UTC), settings.getfloat("NEWSCRAWL_JOB_KILL_GRACE")
+        lost = 0
         for job in jobs:
-            print(job_line(job))
+            lost += is_lost(job, now, grace)
+            print(job_line(job, is_lost(job, now, grace)))
+        if lost:
+            print(f"lost: {lost} attempt(s) still 'running' past their time limit: their worker died; the broker "
+                  "hands such a job to another worker (a later attempt of the same job id)")
         return 0

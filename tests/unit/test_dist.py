@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -282,7 +282,9 @@ def test_scrapy_jobs_lists_the_attempts_newest_first_from_the_state(tmp_path: Pa
                        "outcome": "ok", "exit_status": 0, "duration_seconds": 4.25, "worker": "w1@a",
                        "report": {"counts": {"exported": 56}}})
         store.put_job({"job_id": "j2", "outlet": "joongboo", "started_at": "2026-12-01T10:01:00+00:00",
-                       "outcome": "running", "exit_status": None, "worker": "w2@b"})
+                       "outcome": "running", "exit_status": None, "worker": "w2@b", "time_limit_seconds": 1800})
+        store.put_job({"job_id": "j3", "outlet": "kado", "started_at": datetime.now(UTC).isoformat(),
+                       "outcome": "running", "exit_status": None, "worker": "w3@c", "time_limit_seconds": 1800})
         store.put_job({"job_id": "j1", "outlet": "news21tongsin", "started_at": "2026-12-01T10:09:00+00:00",
                        "outcome": "locked", "exit_status": 75, "duration_seconds": 1.5, "worker": "w2@b",
                        "redelivered": True})
@@ -290,11 +292,13 @@ def test_scrapy_jobs_lists_the_attempts_newest_first_from_the_state(tmp_path: Pa
     assert listed.returncode == 0, listed.stderr
     rows = listed.stdout.splitlines()
     assert rows[0].split() == ["started", "outlet", "outcome", "(exit)", "duration", "exported", "worker"]
-    assert [r.split()[2:] for r in rows[1:]] == [
+    assert [r.split()[2:] for r in rows[1:4]] == [
+        ["kado", "running", "-", "-", "w3@c"],  # running now
         ["news21tongsin", "locked", "(75)", "1.5s", "-", "w2@b", "(redelivered)"],
-        ["joongboo", "running", "-", "-", "w2@b"],
-        ["news21tongsin", "ok", "(0)", "4.2s", "56", "w1@a"],
+        ["joongboo", "lost", "-", "-", "w2@b"],  # still "running" long past its limit: its worker died
     ]
+    assert rows[4].split()[2:] == ["news21tongsin", "ok", "(0)", "4.2s", "56", "w1@a"]
+    assert rows[5].startswith("lost: 1 attempt(s) still 'running' past their time limit")
     only = scrapy_jobs("--outlet", "joongboo", "--json", env={"NEWSCRAWL_STATE_URI": uri})  # the workers' env too
     assert [json.loads(line)["job_id"] for line in only.stdout.splitlines()] == ["j2"]
     missing = scrapy_jobs("-s", f"NEWSCRAWL_STATE_URI=sqlite:///{tmp_path / 'none.sqlite'}")
