@@ -1,12 +1,14 @@
-"""Fixtures every test folder can use: a throwaway PostgreSQL server (tests/pgserver.py)."""
+"""Fixtures every test folder can use: throwaway PostgreSQL (tests/pgserver.py) and Redis (tests/redisserver.py) servers."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
 
 from tests.pgserver import PostgresServer, find_bindir
+from tests.redisserver import RedisServer, find_redis
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +37,30 @@ def pg_server() -> Iterator[PostgresServer]:
 def pg_uri(pg_server: PostgresServer) -> str:
     """The URI of a fresh, empty database on the test server."""
     return pg_server.new_database()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """Debian's redis-server on a free 127.0.0.1 port in a temp dir (skipped with the reason when it cannot run)."""
+    binary, why = find_redis()
+    if binary is None:
+        pytest.skip(why)
+    server = RedisServer(binary)
+    try:
+        server.start()
+    except Exception as exc:
+        server.stop()
+        pytest.skip(f"redis-server could not be started here: {' '.join(str(exc).split())[:300]}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_REDIS_DBS = itertools.count(1)
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of a database of the test Redis server no other test used (a fresh, empty broker)."""
+    return redis_server.url(next(_REDIS_DBS) % 64)
