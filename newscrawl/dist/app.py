@@ -34,6 +34,7 @@ from newscrawl.config import project_path
 from newscrawl.dist.jobs import (
     JobConfigError,
     JobSpec,
+    retry_locked,
     crawl_overrides,
     dist_settings,
     job_specs,
@@ -83,8 +84,15 @@ def make_app(environ: dict[str, str] | None = None) -> Celery:
                          slug, ", ".join(sorted(specs)) or "none")
             return {"outlet": slug, "outcome": "unknown_outlet"}
         delivery = self.request.delivery_info or {}
+        redelivered = bool(delivery.get("redelivered")) or bool(self.request.retries)
         record = run_job(spec, job_id=str(self.request.id), settings=settings, crawl_settings=crawl_settings,
-                         worker=self.request.hostname, redelivered=bool(delivery.get("redelivered")))
+                         worker=self.request.hostname, redelivered=redelivered)
+        wait = retry_locked(record["outcome"], redelivered, int(self.request.retries or 0), spec,
+                            settings.getfloat("NEWSCRAWL_JOB_KILL_GRACE"))
+        if wait is not None:
+            logger.info("job %s: %s is locked by the attempt this redelivered job was given out beside; trying "
+                        "again in %.0f s, so the job is not lost if that attempt dies", self.request.id, slug, wait)
+            raise self.retry(countdown=wait, max_retries=None)
         return {key: record[key] for key in ("outlet", "outcome", "exit_status", "duration_seconds", "log")}
 
     return app

@@ -227,6 +227,26 @@ def outcome_of(status: int, forced: str | None) -> str:
     return OUTCOMES.get(status, f"exit_{status}")
 
 
+#: Seconds between two tries of a redelivered job that found its outlet locked.
+LOCKED_RETRY_SECONDS = 60.0
+
+
+def retry_locked(outcome: str, redelivered: bool, retries: int, spec: JobSpec, grace: float) -> float | None:
+    """Seconds after which a job refused by the outlet's lock is tried again, or None to let it end ``locked``.
+
+    A job sent twice (a late tick, a manual enqueue) ends ``locked``: one crawl of the outlet is enough. A
+    *redelivered* job that finds the lock held was handed out while its first attempt still runs (a worker
+    that stalled past ``NEWSCRAWL_JOB_REDELIVER_AFTER``): the broker no longer holds any other copy of it, so
+    ending it would lose the job if that first attempt died later. It is tried again until the first
+    attempt must have ended (its time limit and both graces), then it ends ``locked`` as well.
+    """
+    if outcome != "locked" or not redelivered:
+        return None
+    if retries * LOCKED_RETRY_SECONDS > spec.time_limit + 2 * grace + LOCKED_RETRY_SECONDS:
+        return None
+    return LOCKED_RETRY_SECONDS
+
+
 def _record(settings: BaseSettings, record: Mapping[str, Any]) -> None:
     """Keep the attempt's record in the state store; a store that cannot take it is one ERROR line."""
     uri = settings["NEWSCRAWL_STATE_URI"]

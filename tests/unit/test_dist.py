@@ -347,3 +347,17 @@ def test_the_systemd_units_start_a_worker_and_the_beat_of_this_app_and_wait_for_
     env = _unit("newscrawl.env")
     assert set(env) <= set(project_settings())  # every variable the units set is a setting
     assert env["NEWSCRAWL_STATE_URI"].startswith("postgresql://")
+
+
+def test_a_redelivered_job_refused_by_the_lock_is_tried_again_until_the_first_attempt_must_have_ended() -> None:
+    from newscrawl.dist.jobs import LOCKED_RETRY_SECONDS, retry_locked
+
+    spec = JobSpec(slug="alpha", spider="alpha", time_limit=600)
+    assert retry_locked("locked", False, 0, spec, 120) is None  # sent twice: one crawl is enough
+    assert retry_locked("ok", True, 0, spec, 120) is None
+    assert retry_locked("locked", True, 0, spec, 120) == LOCKED_RETRY_SECONDS
+    tries = 0
+    while retry_locked("locked", True, tries, spec, 120) is not None:
+        tries += 1
+    # Tried for as long as the first attempt may still run (600 s + 2 x 120 s), and then no longer.
+    assert tries * LOCKED_RETRY_SECONDS > 600 + 2 * 120 and tries == 16
