@@ -24,9 +24,11 @@ from __future__ import annotations
 import logging
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from celery.beat import PersistentScheduler
 from celery.signals import worker_ready
 from scrapy.settings import Settings
 
@@ -69,6 +71,7 @@ def make_app(environ: dict[str, str] | None = None) -> Celery:
         beat_schedule={f"crawl {slug}": {"task": TASK, "schedule": timedelta(seconds=spec.interval), "args": (slug,)}
                        for slug, spec in specs.items()},
         beat_schedule_filename=str(project_path(".newscrawl/celerybeat-schedule")),
+        beat_scheduler="newscrawl.dist.app:Scheduler",
         timezone="UTC",
         enable_utc=True,
     )
@@ -96,6 +99,15 @@ def make_app(environ: dict[str, str] | None = None) -> Celery:
         return {key: record[key] for key in ("outlet", "outcome", "exit_status", "duration_seconds", "log")}
 
     return app
+
+
+class Scheduler(PersistentScheduler):
+    """Celery's persistent beat scheduler, creating the folder of its schedule file (``.newscrawl/`` of a fresh
+    checkout, which only a first crawl would otherwise create)."""
+
+    def setup_schedule(self) -> None:
+        Path(getattr(self, "schedule_filename")).parent.mkdir(parents=True, exist_ok=True)  # set by __init__ (not in the stubs)
+        super().setup_schedule()
 
 
 def enqueue(celery: Celery, slugs: list[str] | None = None) -> dict[str, str]:

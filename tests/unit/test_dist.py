@@ -361,3 +361,15 @@ def test_a_redelivered_job_refused_by_the_lock_is_tried_again_until_the_first_at
         tries += 1
     # Tried for as long as the first attempt may still run (600 s + 2 x 120 s), and then no longer.
     assert tries * LOCKED_RETRY_SECONDS > 600 + 2 * 120 and tries == 16
+
+
+def test_beat_creates_the_folder_of_its_schedule_file(tmp_path: Path) -> None:
+    from newscrawl.dist.app import _CONFIG, Scheduler, make_app
+
+    app = make_app({"NEWSCRAWL_BROKER_URL": "memory://", "NEWSCRAWL_JOBS": json.dumps({"joongboo": {}})})
+    assert app.conf.beat_scheduler == "newscrawl.dist.app:Scheduler"
+    target = tmp_path / "fresh" / ".newscrawl" / "celerybeat-schedule"
+    scheduler = Scheduler(app, schedule_filename=str(target), lazy=False)
+    assert target.parent.is_dir() and "crawl joongboo" in scheduler.schedule
+    scheduler.close()
+    _CONFIG.pop(app)
