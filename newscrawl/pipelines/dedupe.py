@@ -58,6 +58,8 @@ again), ``newscrawl/state/articles`` (store size at close), ``newscrawl/state/co
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import sqlite3
 from collections.abc import Mapping
@@ -185,6 +187,12 @@ class DedupePipeline:
         assert self.store is not None
         added = 0
         with self.store.batch():
+            reserve = getattr(self.store, "reserve_near", None)
+            if reserve is not None and with_content:  # a shared store: take every near lock at once
+                bodies = [r["body"] for r in records if r.get("body") and record_key(r)
+                          and self.store.get(article_id=record_key(r)) is None]
+                if bodies:
+                    reserve([signature(body) for body in bodies])
             for record in records:
                 key = record_key(record)
                 if not key or self.store.get(article_id=key) is not None:
@@ -273,6 +281,13 @@ class DedupePipeline:
             return False
         self._batch = batch
         return True
+
+    async def _after_commit(self, item: Any) -> Any:
+        """``process_item`` once the open transaction holding near-duplicate locks has ended."""
+        while self._commit_wanted() and not self.failed:
+            await asyncio.sleep(0.001)
+        result = self.process_item(item)
+        return await result if inspect.isawaitable(result) else result
 
     def _commit_wanted(self) -> bool:
         """The store asks for a commit as soon as nothing is in flight (a PostgreSQL store holding its
@@ -385,6 +400,10 @@ class DedupePipeline:
         if isinstance(item, StoredArticle):  # from the store, for a complete -O file: nothing to record
             self.run_ids.add(key)
             return item
+        if self._commit_wanted():
+            # A shared store holds near-duplicate locks for the open transaction: this item waits for its
+            # commit, so every transaction takes its locks once (they cannot deadlock across crawls).
+            return self._after_commit(item)
         url = adapter.get("canonical_url")
         digest = adapter.get("content_hash")
         full = bool(getattr(self.crawler.spider, "full", False))
