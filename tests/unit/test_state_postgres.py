@@ -389,3 +389,68 @@ def test_the_dedupe_pipeline_holds_the_near_lock_to_its_commit_and_commits_early
     close_crawl_store(a_crawler)  # type: ignore[arg-type]
     close_crawl_store(b_crawler)  # type: ignore[arg-type]
     assert b_crawler.stats.get_value("newscrawl/dedupe/near_duplicate") == 1  # type: ignore[attr-defined]
+
+
+def test_crawls_of_unrelated_articles_do_not_wait_for_each_others_near_locks(pg_uri: str) -> None:
+    """The near-duplicate locks are per anchor/probe value: B's query for an unrelated text runs while A holds
+    its locks; B's query for A's near duplicate waits until A commits, and then sees A's record."""
+    texts = _texts(2)
+    a, b = open_store(pg_uri), open_store(pg_uri)
+    try:
+        with a.batch():
+            assert a.near_duplicates(signature(texts[0])) == []
+            a.record("a:0", content_hash="a0", signature=signature(texts[0]))
+            start = time.monotonic()
+            with b.batch():
+                assert b.near_duplicates(signature(texts[1])) == []  # unrelated: no wait
+                b.record("b:1", content_hash="b1", signature=signature(texts[1]))
+            assert time.monotonic() - start < 1.0
+            found: list[object] = []
+
+            def query_copy() -> None:
+                with b.batch():
+                    found.extend(b.near_duplicates(signature(_edit(texts[0]))))
+
+            thread = threading.Thread(target=query_copy)
+            thread.start()
+            thread.join(1.0)
+            assert thread.is_alive()  # the copy of A's text waits for A's locks
+        # A committed: B's query returns with A's record
+        thread.join(10.0)
+        assert not thread.is_alive() and [r.article_id for r, _ in found] == ["a:0"]  # type: ignore[attr-defined]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_the_dedupe_pipeline_holds_its_next_item_until_the_near_locked_transaction_commits(pg_uri: str) -> None:
+    """One near-checked article per transaction: while one holds near locks (in flight, not yet committed),
+    the next item is an awaitable that completes after the commit (so no transaction takes keys twice)."""
+    import asyncio
+
+    from newscrawl.pipelines.dedupe import DedupePipeline
+    from newscrawl.state.shared import close_crawl_store
+    from tests.helpers import project_crawler
+    from tests.unit.test_pipelines import RELEASE, article
+
+    crawler = project_crawler(NEWSCRAWL_STATE_URI=pg_uri, NEWSCRAWL_STATE_COMMIT_EVERY=50)
+    pipe = DedupePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    first = article(article_id="a:1", content_hash="1" * 64, body=RELEASE)
+    second = article(article_id="a:2", content_hash="2" * 64, body=_texts(1)[0])
+    assert pipe.process_item(first) is first  # in flight, its near locks held
+    held = pipe.process_item(second)
+    assert asyncio.iscoroutine(held)
+
+    async def main() -> object:
+        task = asyncio.ensure_future(held)
+        await asyncio.sleep(0.05)
+        assert not task.done()  # still waiting: the first item's transaction is open
+        pipe.item_scraped(first)  # its feed line is written: the transaction commits
+        return await asyncio.wait_for(task, 5)
+
+    assert asyncio.run(main()) is second
+    pipe.item_scraped(second)
+    pipe.close_spider()
+    close_crawl_store(crawler)  # type: ignore[arg-type]
+    assert crawler.stats.get_value("newscrawl/state/commits") == 2  # type: ignore[attr-defined]
