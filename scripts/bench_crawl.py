@@ -157,18 +157,20 @@ class SnapshotError(Exception):
     pass
 
 
-def build_snapshot(root: Path, size: int, port: int, servers: int = 0, threads_per_server: int = 2) -> Snapshot:
+def build_snapshot(root: Path, size: int, port: int, servers: int = 0, threads_per_server: int = 2, *,
+                   outlet: str = OUTLET, seed: int = SEED) -> Snapshot:
     """Walk the live demo outlet as the crawl does and write every response under ``root/files``.
 
     The demo renders each page on demand in one Python process (about 4 ms a page): ``servers``
     identical demo servers (default: one per core) share the walk, ``threads_per_server`` connections each.
+    ``outlet``: a demo outlet on the 다다미디어 markup (``dada``, ``nurinews``: the walk follows its links).
     """
     if root.exists():
         shutil.rmtree(root)
     (root / "files").mkdir(parents=True)
     snap = Snapshot(root=root, size=size, port=port)
     started = time.monotonic()
-    demos = [start_server(size, seed=SEED, outlet=OUTLET) for _ in range(servers or os.cpu_count() or 1)]
+    demos = [start_server(size, seed=seed, outlet=outlet) for _ in range(servers or os.cpu_count() or 1)]
     todo: queue.Queue[tuple[str, str] | None] = queue.Queue()
     lock = threading.Lock()
     queued: set[str] = set()
