@@ -27,7 +27,7 @@ demo outlets on the 다다미디어 markup, alternately 뉴스21 통신's and �
 ``slug`` and ``name``), ``--size`` articles each, are walked into static snapshots
 (``bench_crawl.build_snapshot``) and served by one nginx each (``bench_crawl.serving``). Each run gets a
 fresh database on one throwaway durable PostgreSQL server (``tests/pgserver.py``) and a fresh
-``redis-server`` broker on a free port, starts N workers (``celery -A newscrawl.dist worker``, separate
+``redis-server`` broker on a free port (``tests/redisserver.py``), starts N workers (``celery -A newscrawl.dist worker``, separate
 processes, configured by ``NEWSCRAWL_*`` environment variables only, ``NEWSCRAWL_JOBS`` listing the
 outlets with bench-crawl's settings: no delay, no AutoThrottle, 8 concurrent requests), waits until
 they are ready, enqueues one job per outlet (``newscrawl.dist.app.enqueue``) and waits until every job
@@ -52,7 +52,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -305,39 +304,6 @@ def cpu_seconds(pids: Sequence[int], children_of: Sequence[int] = ()) -> float:
     return total / CLK_TCK
 
 
-class Redis:
-    """A throwaway ``redis-server`` on a free loopback port (no persistence)."""
-
-    def __init__(self, workdir: Path) -> None:
-        from bench_crawl import free_port
-
-        self.dir, self.port = workdir, free_port()
-        self.dir.mkdir(parents=True, exist_ok=True)
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", str(self.dir)],
-                                     stdout=(self.dir / "redis.log").open("wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited {self.proc.returncode}: {self.dir / 'redis.log'}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not answer within 10 s")
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def stop(self) -> None:
-        stop_process(self.proc)
-
-
 def stop_process(proc: subprocess.Popen[Any], timeout: float = 30) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -414,17 +380,19 @@ def start_workers(count: int, env: dict[str, str], logs: Path) -> list[subproces
 
 
 def one_run(count: int, rep: int, outlets: Sequence[BenchOutlet], urls: dict[str, str], nginxes: Sequence[Any],
-            pg: Any, out: Path, crawl_urls: int, extra: dict[str, str]) -> WorkerRun:
+            pg: Any, out: Path, crawl_urls: int, extra: dict[str, str], redis_bin: Path) -> WorkerRun:
     import psycopg
 
     from newscrawl.dist.app import enqueue, make_app
+    from tests.redisserver import RedisServer
 
     run = WorkerRun(count, rep)
     out.mkdir(parents=True)
     uri = pg.new_database()
-    redis = Redis(out / "redis")
+    redis = RedisServer(redis_bin).start()
+    assert redis.proc is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY_", "NEWSCRAWL_"))}
-    env.update(PYTHONPATH=str(ROOT), NEWSCRAWL_BROKER_URL=redis.url, NEWSCRAWL_STATE_URI=uri,
+    env.update(PYTHONPATH=str(ROOT), NEWSCRAWL_BROKER_URL=redis.url(), NEWSCRAWL_STATE_URI=uri,
                NEWSCRAWL_OUTPUT_DIR=str(out / "output"), NEWSCRAWL_JOBS=jobs_config(outlets, urls), **extra)
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -547,10 +515,13 @@ def cmd_workers(args: argparse.Namespace) -> int:
     if nginx_bin is None:
         print("bench_scale workers needs nginx: apt-get install nginx (as root), then run again", file=sys.stderr)
         return 2
-    if not (shutil.which("redis-server") or os.access("/usr/bin/redis-server", os.X_OK)):
-        print("bench_scale workers needs redis-server: apt-get install redis-server", file=sys.stderr)
-        return 2
     from tests.pgserver import PostgresServer, find_bindir
+    from tests.redisserver import find_redis
+
+    redis_bin, why = find_redis()
+    if redis_bin is None:
+        print(f"bench_scale workers needs a Redis broker: {why}", file=sys.stderr)
+        return 2
 
     bindir, why = find_bindir()
     if bindir is None:
@@ -596,7 +567,7 @@ def cmd_workers(args: argparse.Namespace) -> int:
                     if out.exists():
                         shutil.rmtree(out)
                     run = one_run(count, rep, outlets, urls, nginxes, server, out, sum(s.crawl_urls for s in snaps),
-                                  args.set)
+                                  args.set, redis_bin)
                     runs.append(run)
                     print(f"rep {rep}, {count} worker{'s' if count > 1 else ''}: {run.jobs} jobs "
                           f"({', '.join(f'{k} {v}' for k, v in sorted(run.outcomes.items()))}; per worker "

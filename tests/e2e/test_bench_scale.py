@@ -10,7 +10,6 @@ server binaries are missing (``.ci/run`` installs them).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.pgserver import find_bindir
+from tests.redisserver import find_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -25,9 +25,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import bench_crawl  # noqa: E402
 
 MISSING = [name for name, found in (("nginx", bench_crawl.find_nginx(install=False)),
-                                    ("redis-server", shutil.which("redis-server") or shutil.which(
-                                        "/usr/bin/redis-server")),
-                                    ("PostgreSQL", find_bindir()[0])) if not found]
+                                    ("redis-server", find_redis()[0]), ("PostgreSQL", find_bindir()[0])) if not found]
 pytestmark = [pytest.mark.e2e, pytest.mark.slow,
               pytest.mark.skipif(bool(MISSING), reason=f"{', '.join(MISSING)} not installed (.ci/run installs "
                                                        "nginx, redis-server and postgresql)")]
