@@ -282,6 +282,17 @@ class DedupePipeline:
         self._batch = batch
         return True
 
+    def _drop_repost(self, key: str, digest: str | None, new: bool, adapter: ItemAdapter) -> None:
+        """Drop the item (:class:`Duplicate`) when the store knows its body under another article id."""
+        assert self.store is not None
+        if digest and (seen := self.store.get(content_hash=digest)) is not None and seen.article_id != key:
+            if new:
+                # Remember the re-post too, so later runs do not fetch it again; it joins the original's cluster.
+                self._record(key, "dropped", url=adapter.get("canonical_url"), content_hash=digest,
+                             cluster_id=seen.cluster_id, published_at=adapter.get("published_at"),
+                             modified_at=adapter.get("modified_at"))
+            self._drop("content_hash", key, seen.article_id)
+
     async def _after_commit(self, item: Any) -> Any:
         """``process_item`` once the open transaction holding near-duplicate locks has ended."""
         while self._commit_wanted() and not self.failed:
@@ -424,12 +435,7 @@ class DedupePipeline:
                 logger.info("%s changed since its last export: revision %d", key, revision)
         elif url and (seen := store.get(url=url)) is not None:
             self._drop("canonical_url", key, seen.article_id)
-        if digest and (seen := store.get(content_hash=digest)) is not None and seen.article_id != key:
-            if known is None:
-                # Remember the re-post too, so later runs do not fetch it again; it joins the original's cluster.
-                self._record(key, "dropped", url=url, content_hash=digest, cluster_id=seen.cluster_id,
-                             published_at=adapter.get("published_at"), modified_at=adapter.get("modified_at"))
-            self._drop("content_hash", key, seen.article_id)
+        self._drop_repost(key, digest, known is None, adapter)
 
         sketch = signature(adapter.get("body")) if adapter.get("body") else None
         cluster_key: int | None = None
@@ -441,6 +447,10 @@ class DedupePipeline:
             if not self._open_batch():
                 raise DropItem(f"not exported (the state write failed): {key}", log_level="DEBUG")
             matches = store.near_duplicates(sketch, self.threshold, limit=1)
+            if matches and getattr(store, "reserve_near", None) is not None:
+                # A shared store: the near query waited for another crawl's commit, which may have been of
+                # the very same body (one newsroom, two outlets): a re-post, as on one machine.
+                self._drop_repost(key, digest, True, adapter)
             if matches:
                 match, similarity = matches[0]
                 cluster_key = match.cluster_id

@@ -454,3 +454,50 @@ def test_the_dedupe_pipeline_holds_its_next_item_until_the_near_locked_transacti
     pipe.close_spider()
     close_crawl_store(crawler)  # type: ignore[arg-type]
     assert crawler.stats.get_value("newscrawl/state/commits") == 2  # type: ignore[attr-defined]
+
+
+def test_the_same_body_from_two_crawls_at_once_is_a_repost_as_on_one_machine(pg_uri: str) -> None:
+    """Two outlets of one newsroom publish a byte-identical body at the same moment: both pass the
+    content-hash check before either committed; the second waits for the first's near locks and, seeing the
+    first now, drops its copy as a content-hash duplicate (not exported as a near duplicate)."""
+    from newscrawl.pipelines import Duplicate
+    from newscrawl.pipelines.dedupe import DedupePipeline
+    from newscrawl.state.shared import close_crawl_store
+    from tests.helpers import project_crawler
+    from tests.unit.test_pipelines import RELEASE, article
+
+    def pipeline() -> tuple[DedupePipeline, object]:
+        crawler = project_crawler(NEWSCRAWL_STATE_URI=pg_uri)
+        pipe = DedupePipeline.from_crawler(crawler)
+        pipe.open_spider()
+        return pipe, crawler
+
+    (a, a_crawler), (b, b_crawler) = pipeline(), pipeline()
+    original = article(article_id="a:1", content_hash="3" * 64, body=RELEASE)
+    assert a.process_item(original) is original  # in flight, not committed
+    copy = article(article_id="b:9", content_hash="3" * 64, body=RELEASE)
+    raised: list[BaseException] = []
+
+    def process() -> None:
+        try:
+            b.process_item(copy)
+        except Duplicate as exc:
+            raised.append(exc)
+            b.item_dropped(copy, exc)
+
+    thread = threading.Thread(target=process)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive()  # waiting for A's near locks
+    a.item_scraped(original)  # A commits
+    thread.join(10.0)
+    assert len(raised) == 1 and raised[0].kind == "content_hash"  # type: ignore[attr-defined]
+    assert b_crawler.stats.get_value("newscrawl/dedupe/content_hash") == 1  # type: ignore[attr-defined]
+    assert not b_crawler.stats.get_value("newscrawl/dedupe/near_duplicate")  # type: ignore[attr-defined]
+    for pipe, crawler in ((a, a_crawler), (b, b_crawler)):
+        pipe.close_spider()
+        close_crawl_store(crawler)  # type: ignore[arg-type]
+    with open_store(pg_uri) as store:
+        repost = store.get(article_id="b:9")
+        first = store.get(article_id="a:1")
+        assert repost is not None and first is not None and repost.cluster_id == first.cluster_id
