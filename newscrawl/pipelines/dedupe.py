@@ -293,6 +293,13 @@ class DedupePipeline:
                              modified_at=adapter.get("modified_at"))
             self._drop("content_hash", key, seen.article_id)
 
+    def _may_join(self, adapter: ItemAdapter) -> bool:
+        """Whether an item may go into the open near-locked transaction: it has no body (takes no near lock),
+        or every near lock of its body was free and is now taken (``try_reserve_near`` never waits)."""
+        body = adapter.get("body")
+        reserve = getattr(self.store, "try_reserve_near", None)
+        return not body or (reserve is not None and bool(reserve(signature(body))))
+
     async def _after_commit(self, item: Any) -> Any:
         """``process_item`` once the open transaction holding near-duplicate locks has ended."""
         while self._commit_wanted() and not self.failed:
@@ -411,9 +418,10 @@ class DedupePipeline:
         if isinstance(item, StoredArticle):  # from the store, for a complete -O file: nothing to record
             self.run_ids.add(key)
             return item
-        if self._commit_wanted():
-            # A shared store holds near-duplicate locks for the open transaction: this item waits for its
-            # commit, so every transaction takes its locks once (they cannot deadlock across crawls).
+        if self._commit_wanted() and not self._may_join(adapter):
+            # A shared store holds near-duplicate locks for the open transaction and this item's cannot be
+            # taken without waiting: it waits for the commit, so no transaction ever waits for a lock while
+            # it holds some (the locks cannot deadlock across crawls).
             return self._after_commit(item)
         url = adapter.get("canonical_url")
         digest = adapter.get("content_hash")

@@ -349,6 +349,24 @@ class PostgresSeenStore:
         self._near_locked = True
 
     @_guarded
+    def try_reserve_near(self, signature: bytes) -> bool:
+        """Take this signature's near-duplicate locks now if no other transaction holds any of them; never
+        waits. False: some are held elsewhere (those taken stay taken until the commit); the caller must not
+        query or record the signature in this transaction, but wait for its commit first."""
+        if not self._depth:
+            return True
+        parsed = Signature.parse(signature)
+        keys = sorted({*parsed.anchors, *parsed.probes} - self._near_keys)
+        if not keys:
+            return True
+        got = [row[0] for row in self.conn.execute(
+            "SELECT k FROM unnest(%s::integer[]) AS t(k) WHERE pg_try_advisory_xact_lock(%s, k)",
+            (keys, NEAR_SPACE)).fetchall()]
+        self._near_keys.update(got)
+        self._near_locked = True
+        return len(got) == len(keys)
+
+    @_guarded
     def reserve_near(self, signatures: Sequence[bytes]) -> None:
         """Take the near-duplicate locks of all ``signatures`` at once, before recording them in the open
         transaction (the crash reconciliation records many articles in one)."""

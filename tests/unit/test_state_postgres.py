@@ -424,8 +424,9 @@ def test_crawls_of_unrelated_articles_do_not_wait_for_each_others_near_locks(pg_
 
 
 def test_the_dedupe_pipeline_holds_its_next_item_until_the_near_locked_transaction_commits(pg_uri: str) -> None:
-    """One near-checked article per transaction: while one holds near locks (in flight, not yet committed),
-    the next item is an awaitable that completes after the commit (so no transaction takes keys twice)."""
+    """While the open transaction holds near locks (an item in flight, not yet committed), a next item whose
+    locks are free joins it at once; one whose locks another crawl holds is an awaitable that completes after
+    this transaction's commit (so no transaction ever waits for a lock while holding some)."""
     import asyncio
 
     from newscrawl.pipelines.dedupe import DedupePipeline
@@ -437,16 +438,24 @@ def test_the_dedupe_pipeline_holds_its_next_item_until_the_near_locked_transacti
     pipe = DedupePipeline.from_crawler(crawler)
     pipe.open_spider()
     first = article(article_id="a:1", content_hash="1" * 64, body=RELEASE)
-    second = article(article_id="a:2", content_hash="2" * 64, body=_texts(1)[0])
+    texts = _texts(2)
+    unrelated = article(article_id="a:2", content_hash="2" * 64, body=texts[0])
+    second = article(article_id="a:3", content_hash="4" * 64, body=texts[1])
     assert pipe.process_item(first) is first  # in flight, its near locks held
-    held = pipe.process_item(second)
+    assert pipe.process_item(unrelated) is unrelated  # its locks are free: same transaction, no wait
+    other = open_store(pg_uri)  # another crawl holds the locks of the second item's text
+    with other.batch():
+        other.near_duplicates(signature(_edit(texts[1])))
+        held = pipe.process_item(second)
+    other.close()
     assert asyncio.iscoroutine(held)
 
     async def main() -> object:
         task = asyncio.ensure_future(held)
         await asyncio.sleep(0.05)
         assert not task.done()  # still waiting: the first item's transaction is open
-        pipe.item_scraped(first)  # its feed line is written: the transaction commits
+        pipe.item_scraped(first)
+        pipe.item_scraped(unrelated)  # both feed lines written: the transaction commits
         return await asyncio.wait_for(task, 5)
 
     assert asyncio.run(main()) is second
