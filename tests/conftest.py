@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 
 from tests.pgserver import PostgresServer, find_bindir
 from tests.redisserver import RedisServer, find_redis
+
+_S = TypeVar("_S", PostgresServer, RedisServer)
+
+
+def _running(server: _S, name: str) -> Iterator[_S]:
+    """``server`` started for the session and stopped after it; a start that fails skips with its reason."""
+    try:
+        server.start()
+    except Exception as exc:
+        server.stop()
+        pytest.skip(f"{name} could not be started here: {' '.join(str(exc).split())[:300]}")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -21,16 +37,7 @@ def pg_server() -> Iterator[PostgresServer]:
         import psycopg  # noqa: F401
     except ImportError:
         pytest.skip("psycopg is not installed (requirements.txt: psycopg[binary])")
-    server = PostgresServer(bindir)
-    try:
-        server.start()
-    except Exception as exc:
-        server.stop()
-        pytest.skip(f"PostgreSQL could not be started here: {' '.join(str(exc).split())[:300]}")
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(PostgresServer(bindir), "PostgreSQL")
 
 
 @pytest.fixture
@@ -45,16 +52,7 @@ def redis_server() -> Iterator[RedisServer]:
     binary, why = find_redis()
     if binary is None:
         pytest.skip(why)
-    server = RedisServer(binary)
-    try:
-        server.start()
-    except Exception as exc:
-        server.stop()
-        pytest.skip(f"redis-server could not be started here: {' '.join(str(exc).split())[:300]}")
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(RedisServer(binary), "redis-server")
 
 
 _REDIS_DBS = itertools.count(1)

@@ -54,7 +54,25 @@ def _run_as() -> list[str]:
     return ["runuser", "-u", USER, "--"]
 
 
-class PostgresServer:
+class ThrowawayServer:
+    """A server process of the tests' own, in a temp dir: ``stop`` ends it (SIGTERM, then SIGKILL) and removes
+    the dir."""
+
+    dir: Path
+    proc: subprocess.Popen[bytes] | None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresServer(ThrowawayServer):
     def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
         self.durable = durable  # fsync on (benchmarks); off for tests
@@ -110,13 +128,3 @@ class PostgresServer:
         name = f"t_{uuid.uuid4().hex[:12]}"
         self._psql(f'CREATE DATABASE "{name}"')
         return self.uri(name)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.pgserver import free_port
+from tests.pgserver import ThrowawayServer, free_port
 
 
 def find_redis() -> tuple[Path | None, str]:
@@ -25,7 +25,7 @@ def find_redis() -> tuple[Path | None, str]:
     return None, "redis-server not found (Debian package redis-server; .ci/run installs it)"
 
 
-class RedisServer:
+class RedisServer(ThrowawayServer):
     def __init__(self, binary: Path) -> None:
         self.binary = binary
         self.dir = Path(tempfile.mkdtemp(prefix="newscrawl-redis-"))
@@ -54,13 +54,3 @@ class RedisServer:
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)

@@ -22,6 +22,7 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.commands.nofiles import QuietMixin
 from newscrawl.state.store import StateError, open_store, public_uri
 
 #: How many attempts ``scrapy jobs`` lists by default.
@@ -54,7 +55,7 @@ def job_line(job: dict[str, Any], lost: bool = False) -> str:
             f"{job.get('worker', '?')}{' (redelivered)' if job.get('redelivered') else ''}")
 
 
-class Command(ScrapyCommand):
+class Command(QuietMixin, ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -62,12 +63,6 @@ class Command(ScrapyCommand):
 
     def short_desc(self) -> str:
         return "Outlet jobs on Celery workers: the latest attempts, the beat schedule, or send jobs now"
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        assert self.settings is not None
-        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:
-            self.settings.set("LOG_LEVEL", "WARNING", priority=40)
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)

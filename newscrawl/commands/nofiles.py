@@ -43,3 +43,16 @@ class NoFilesMixin:
         super().process_options(args, opts)  # type: ignore[misc]
         assert self.settings is not None
         forbid_files(self.settings)
+
+
+class QuietMixin:
+    """Mixin for a command that prints its own results: Scrapy's INFO lines off (``LOG_LEVEL`` WARNING) unless
+    ``-L``/``-s LOG_LEVEL`` asked otherwise."""
+
+    settings: Settings | None
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)  # type: ignore[misc]
+        assert self.settings is not None
+        if (self.settings.getpriority("LOG_LEVEL") or 0) < _CMDLINE:
+            self.settings.set("LOG_LEVEL", "WARNING", priority=_CMDLINE)

@@ -30,6 +30,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl import __version__
+from newscrawl.commands.nofiles import QuietMixin
 from newscrawl.config import project_path
 from newscrawl.files import write_atomically
 from newscrawl.output.feeds import output_dir
@@ -100,7 +101,7 @@ def read_store(uri: str, since: datetime | None) -> tuple[StoreSummary | None, s
     return summary, where, notes
 
 
-class Command(ScrapyCommand):
+class Command(QuietMixin, ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -113,12 +114,6 @@ class Command(ScrapyCommand):
         return (f"{self.short_desc()}: articles per day per outlet, run durations and exit statuses, health "
                 "checks over time, field coverage per outlet, top reject reasons, near-duplicate clusters across "
                 "outlets. Charts are inline SVG: the page needs no network and no JavaScript.")
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        assert self.settings is not None
-        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:  # quiet unless -L/-s asked otherwise
-            self.settings.set("LOG_LEVEL", "WARNING", priority=40)
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)

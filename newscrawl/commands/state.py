@@ -27,6 +27,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newscrawl.commands.nofiles import QuietMixin
 from newscrawl.state.lock import EXIT_LOCKED, LockBusy, StateLock, lock_path
 from newscrawl.state.rebuild import rebuild_state
 from newscrawl.state.store import StateError, check_state_file, state_location
@@ -57,7 +58,7 @@ def describe(path: Path) -> list[str]:
     return lines
 
 
-class Command(ScrapyCommand):
+class Command(QuietMixin, ScrapyCommand):
     requires_project = True
 
     def syntax(self) -> str:
@@ -71,12 +72,6 @@ class Command(ScrapyCommand):
                 "missing or not to be trusted.\nrebuild: a new state from every *.jsonl under --from; the old file "
                 "is kept as <name>.corrupt-<time>; a healthy file is replaced only with --force; exit 0 done, "
                 f"1 refused or failed, {EXIT_LOCKED} a crawl holds the state lock.")
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        assert self.settings is not None
-        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:  # quiet unless -L/-s asked otherwise
-            self.settings.set("LOG_LEVEL", "WARNING", priority=40)
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
