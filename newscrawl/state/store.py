@@ -148,15 +148,13 @@ CREATE TABLE IF NOT EXISTS item (
     payload BLOB NOT NULL,
     PRIMARY KEY (key, revision)
 );
-CREATE TABLE IF NOT EXISTS job (
-    job_id TEXT NOT NULL,
-    started INTEGER NOT NULL,
-    outlet TEXT NOT NULL,
-    record TEXT NOT NULL,
-    PRIMARY KEY (job_id, started)
-);
-CREATE INDEX IF NOT EXISTS job_outlet ON job (outlet, started);
 """
+#: Outlet-job records (newscrawl/dist), created by the first put_job: a state no worker writes to stays as it was.
+_JOB_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS job (job_id TEXT NOT NULL, started INTEGER NOT NULL, outlet TEXT NOT NULL, "
+    "record TEXT NOT NULL, PRIMARY KEY (job_id, started))",
+    "CREATE INDEX IF NOT EXISTS job_outlet ON job (outlet, started)",
+)
 #: Preset zlib dictionary: what every stored item repeats (field names, common values). Never change
 #: it in place: a new dictionary gets a new codec byte, old payloads keep theirs.
 _ZDICT = (
@@ -903,6 +901,8 @@ class SQLiteSeenStore:
 
     def put_job(self, record: Mapping[str, Any]) -> None:
         with self.batch():
+            for statement in _JOB_SCHEMA:
+                self.conn.execute(statement)
             self.conn.execute("INSERT INTO job (job_id, started, outlet, record) VALUES (?, ?, ?, ?) "
                               "ON CONFLICT(job_id, started) DO UPDATE SET record = excluded.record", job_key(record))
 
