@@ -187,20 +187,19 @@ class DedupePipeline:
         assert self.store is not None
         added = 0
         with self.store.batch():
+            first: dict[str, dict[str, Any]] = {}
+            for record in records:  # a line repeated in the files is recorded once, as its first copy
+                if (key := record_key(record)) and key not in first:
+                    first[key] = record
+            missing = [(key, record) for key, record in first.items() if self.store.get(article_id=key) is None]
+            sketches = [signature(r["body"]) if with_content and r.get("body") else None for _, r in missing]
             reserve = getattr(self.store, "reserve_near", None)
-            if reserve is not None and with_content:  # a shared store: take every near lock at once
-                bodies = [r["body"] for r in records if r.get("body") and record_key(r)
-                          and self.store.get(article_id=record_key(r)) is None]
-                if bodies:
-                    reserve([signature(body) for body in bodies])
-            for record in records:
-                key = record_key(record)
-                if not key or self.store.get(article_id=key) is not None:
-                    continue
-                body = record.get("body") if with_content else None
+            if reserve is not None and any(sketches):  # a shared store: take every near lock at once
+                reserve([s for s in sketches if s is not None])
+            for (key, record), sketch in zip(missing, sketches, strict=True):
                 self.store.record(key, url=record.get("canonical_url"),
                                   content_hash=record.get("content_hash") if with_content else None,
-                                  signature=signature(body) if body else None,
+                                  signature=sketch,
                                   published_at=_parse_iso(record.get("published_at")),
                                   modified_at=_parse_iso(record.get("modified_at")))
                 revision = record.get("revision")
